@@ -1,0 +1,156 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/flurm/flurm/core/msg"
+	"github.com/flurm/flurm/core/state"
+)
+
+// dutyState is the leader's volatile bookkeeping. None of it is replicated:
+// a new leader starts it afresh, giving every node a full NodeTimeout of
+// grace before declaring it down.
+type dutyState struct {
+	lastHeard  map[int]time.Time
+	proposed   map[string]time.Time // duty proposal key -> when it may be proposed again
+	launchSent map[launchKey]time.Time
+	lastSched  time.Time
+	lastPurge  time.Time
+	plan       []pendingVerdict
+}
+
+type launchKey struct {
+	job  state.JobAttempt
+	node int
+}
+
+type pendingVerdict struct {
+	Job    state.JobID
+	Reason string
+	Start  int64
+}
+
+func (d *dutyState) init() {
+	d.lastHeard = make(map[int]time.Time)
+	d.proposed = make(map[string]time.Time)
+	d.launchSent = make(map[launchKey]time.Time)
+}
+
+func (d *dutyState) becameLeader(now time.Time, sm *state.Machine) {
+	d.init()
+	for i := range sm.Nodes() {
+		d.lastHeard[i] = now
+	}
+	d.lastSched, d.lastPurge = time.Time{}, now
+}
+
+// applied clears the in-flight mark of the duty a command fulfils, so the
+// next duty of that kind need not wait for the proposal timeout.
+func (d *dutyState) applied(cmd state.Command) {
+	if _, ok := cmd.(state.Start); ok {
+		delete(d.proposed, "sched")
+	}
+}
+
+// proposeDuty proposes a leader-originated command unless the same duty is
+// already in flight.
+func (c *Controller) proposeDuty(key string, cmd state.Command) {
+	if until, ok := c.duties.proposed[key]; ok && c.now.Before(until) {
+		return
+	}
+	c.stats.Proposals++
+	if c.rn.Propose(encodeEnvelope("", 0, cmd)) == nil {
+		c.duties.proposed[key] = c.now.Add(c.cfg.ProposalTimeout)
+	}
+}
+
+// leaderTick runs the periodic duties.
+func (c *Controller) leaderTick(out []Effect) []Effect {
+	out = c.expireRequests(out)
+	if !c.isLeader() || !c.leaderReady {
+		return out
+	}
+	for k, until := range c.duties.proposed {
+		if !c.now.Before(until) {
+			delete(c.duties.proposed, k)
+		}
+	}
+	now := c.now.Unix()
+	nodes := c.sm.Nodes()
+	for i := range nodes {
+		n := &nodes[i]
+		if n.Registered && !n.Down && c.now.Sub(c.duties.lastHeard[i]) > c.cfg.NodeTimeout {
+			c.proposeDuty(fmt.Sprintf("down/%d", i), state.NodeDown{Node: i, Time: now, Reason: "Not responding"})
+		}
+	}
+	c.sm.Jobs(func(j *state.Job) bool {
+		if j.Running() && j.TimeLimit > 0 && now >= j.StartTime+j.TimeLimit {
+			c.proposeDuty(fmt.Sprintf("timeout/%d/%d", j.ID, j.Attempt),
+				state.Timeout{Job: state.JobAttempt{ID: j.ID, Attempt: j.Attempt}, Time: now})
+		}
+		return true
+	})
+	if c.now.Sub(c.duties.lastSched) >= c.cfg.SchedInterval {
+		c.duties.lastSched = c.now
+		c.schedule()
+	}
+	if c.now.Sub(c.duties.lastPurge) >= c.cfg.PurgeInterval {
+		c.duties.lastPurge = c.now
+		if c.purgeDue(now) {
+			c.proposeDuty("purge", state.Purge{Time: now})
+		}
+	}
+	return out
+}
+
+func (c *Controller) purgeDue(now int64) bool {
+	due := false
+	age := c.sm.Options().MinJobAge
+	c.sm.Jobs(func(j *state.Job) bool {
+		due = j.State.Terminal() && j.EndTime+age <= now
+		return !due
+	})
+	return due
+}
+
+// sendLaunch sends a job attempt's launch to every node that holds it.
+func (c *Controller) sendLaunch(a state.JobAttempt, out []Effect) []Effect {
+	j := c.sm.Job(a.ID)
+	if j == nil || j.Attempt != a.Attempt || !j.Running() {
+		return out
+	}
+	names := make([]string, len(j.Nodes))
+	nodes := c.sm.Nodes()
+	for k, n := range j.Nodes {
+		names[k] = nodes[n].Name
+	}
+	for _, n := range c.sm.HeldBy(a) {
+		out = c.sendLaunchTo(j, names, n, out)
+	}
+	return out
+}
+
+func (c *Controller) sendLaunchTo(j *state.Job, names []string, n int, out []Effect) []Effect {
+	a := state.JobAttempt{ID: j.ID, Attempt: j.Attempt}
+	c.duties.launchSent[launchKey{a, n}] = c.now
+	c.stats.LaunchesSent++
+	node := &c.sm.Nodes()[n]
+	cpus, mem := j.CPUsPerNode, j.MemPerNode
+	if j.Spec.Exclusive {
+		cpus, mem = node.CPUs, node.MemMB
+	}
+	return append(out, Send{To: msg.NodeAddr(node.Name), Msg: msg.Launch{
+		Term: c.term, Job: a, Nodes: names, CPUs: cpus, MemMB: mem,
+		Limit: j.TimeLimit, Spec: j.Spec, Start: j.StartTime,
+	}})
+}
+
+func (c *Controller) sendKill(a state.JobAttempt, nodes []int, out []Effect) []Effect {
+	all := c.sm.Nodes()
+	for _, n := range nodes {
+		c.stats.KillsSent++
+		out = append(out, Send{To: msg.NodeAddr(all[n].Name), Msg: msg.Kill{Term: c.term, Job: a}})
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+// Package msg defines the messages FLURM's processes exchange: Raft traffic
+// between controllers, client requests and replies, and the controller/node
+// agent protocol. Messages are plain values; the simulator passes them as
+// they are, the io layer encodes them for TCP.
+//
+// Every message a controller or agent sends is addressed by Addr. Receivers
+// must treat every field as untrusted: a message may be stale, duplicated,
+// reordered or from a process that has since restarted.
+package msg
+
+import "github.com/flurm/flurm/core/state"
+
+// Addr names a process: "ctl/1", "node/n001", "client/7".
+type Addr string
+
+// ControllerAddr is the address of controller id.
+func ControllerAddr(id uint64) Addr { return Addr("ctl/" + itoa(id)) }
+
+// NodeAddr is the address of the agent of node name.
+func NodeAddr(name string) Addr { return Addr("node/" + name) }
+
+func itoa(v uint64) string {
+	if v == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[i:])
+}
+
+// Message is any of the types below.
+type Message interface{ isMessage() }
+
+// Raft carries one marshaled raftpb.Message between controllers. It is kept
+// as bytes so no two processes ever share a mutable value.
+type Raft struct{ Data []byte }
+
+// ClientRequest asks a controller to change the cluster. Client and Seq
+// identify the request across retries: a retried submit returns the job the
+// first attempt created.
+type ClientRequest struct {
+	Client string
+	Seq    uint64
+	UID    uint32 // verified caller identity (MUNGE in production)
+	Op     Op
+}
+
+// Op is one client operation.
+type Op interface{ isOp() }
+
+// OpSubmit submits a batch job.
+type OpSubmit struct{ Spec state.JobSpec }
+
+// OpCancel cancels a job.
+type OpCancel struct{ ID state.JobID }
+
+// OpUpdate changes a job; nil fields are left alone.
+type OpUpdate struct {
+	ID        state.JobID
+	TimeLimit *int64
+	Priority  *uint32
+	Nice      *int
+	Hold      *bool
+	NumNodes  *int
+	Partition *string
+	Name      *string
+}
+
+// OpRequeue requeues a running job.
+type OpRequeue struct{ ID state.JobID }
+
+// OpNodeAdmin drains, resumes or downs a node.
+type OpNodeAdmin struct {
+	Node   string
+	Op     state.NodeAdminOp
+	Reason string
+}
+
+func (OpSubmit) isOp()    {}
+func (OpCancel) isOp()    {}
+func (OpUpdate) isOp()    {}
+func (OpRequeue) isOp()   {}
+func (OpNodeAdmin) isOp() {}
+
+// ClientReply answers a ClientRequest. It is sent only after the change was
+// committed and applied (OK or Err), or when the receiver cannot serve the
+// request (NotLeader, Retry), in which case nothing was committed by it.
+type ClientReply struct {
+	Seq       uint64
+	Job       state.JobID
+	Err       *state.Error
+	NotLeader bool // ask LeaderHint (if set) or another controller
+	Retry     bool // the outcome is unknown: retry with the same Seq
+	Leader    Addr
+	Index     uint64 // log index at which the request was applied
+}
+
+// Heartbeat is a node agent's periodic report, sent to every controller.
+// The leader acts on it; followers ignore it.
+type Heartbeat struct {
+	Node        string
+	Incarnation uint64 // changes when the agent restarts
+	CPUs        int
+	MemMB       int64
+	Running     []state.JobAttempt // attempts with live processes
+	Ended       []ProcReport       // attempts whose processes ended, not yet acknowledged
+	MaxTerm     uint64             // newest leader term the agent has seen
+}
+
+// ProcReport says a job attempt's processes on the node are gone.
+type ProcReport struct {
+	Job      state.JobAttempt
+	ExitCode int
+	Signal   int
+	Time     int64
+}
+
+// HeartbeatAck tells an agent who leads and which ended reports are now
+// committed, so it can forget them.
+type HeartbeatAck struct {
+	Term   uint64
+	Leader Addr
+	Acked  []state.JobAttempt
+}
+
+// Launch starts a job attempt on a node. Term fences it: an agent that has
+// seen a newer term refuses it, so a deposed leader cannot start work the
+// new leader does not know about.
+type Launch struct {
+	Term     uint64
+	Job      state.JobAttempt
+	Nodes    []string // the whole allocation, batch host first
+	CPUs     int      // on this node
+	MemMB    int64
+	Limit    int64 // seconds, 0 = unlimited
+	Spec     state.JobSpec
+	Start    int64
+	LaunchID uint64
+}
+
+// Kill stops a job attempt's processes on a node. Signal 0 means Slurm's
+// termination sequence: SIGTERM, then SIGKILL after KillWait. An agent that
+// does not run the attempt remembers the kill, so a launch that arrives
+// late is refused, and reports the attempt ended.
+type Kill struct {
+	Term   uint64
+	Job    state.JobAttempt
+	Signal int
+}
+
+// LaunchRefused tells the sender why an agent did not start an attempt.
+type LaunchRefused struct {
+	Node    string
+	Job     state.JobAttempt
+	Term    uint64
+	MaxTerm uint64
+}
+
+func (Raft) isMessage()          {}
+func (ClientRequest) isMessage() {}
+func (ClientReply) isMessage()   {}
+func (Heartbeat) isMessage()     {}
+func (HeartbeatAck) isMessage()  {}
+func (Launch) isMessage()        {}
+func (Kill) isMessage()          {}
+func (LaunchRefused) isMessage() {}

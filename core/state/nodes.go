@@ -1,0 +1,230 @@
+package state
+
+import "slices"
+
+func (m *Machine) validNode(i int) *Error {
+	if i < 0 || i >= len(m.nodes) {
+		return reject(ErrInvalidNodeName, "Invalid node name specified")
+	}
+	return nil
+}
+
+// fits reports whether node n can take cpus and mem now.
+func (n *Node) fits(cpus int, mem int64, exclusive bool) bool {
+	used, usedMem := n.AllocCPUs()
+	if exclusive {
+		return len(n.Holds) == 0
+	}
+	return used+cpus <= n.CPUs && usedMem+mem <= n.MemMB
+}
+
+func (m *Machine) applyStart(c Start) Result {
+	r := Result{}
+	for _, a := range c.Allocs {
+		j := m.jobs[a.ID]
+		if j == nil || !m.canPlace(j, a.Nodes, c.Time) {
+			r.Skipped++
+			continue
+		}
+		mustTransition(j.State, JobRunning)
+		j.State, j.Reason = JobRunning, ""
+		j.StartTime, j.LaunchTerm = c.Time, c.Term
+		j.Nodes = slices.Clone(a.Nodes)
+		att := JobAttempt{j.ID, j.Attempt}
+		for _, n := range a.Nodes {
+			node := &m.nodes[n]
+			cpus, mem := j.CPUsPerNode, j.MemPerNode
+			if j.Spec.Exclusive {
+				cpus, mem = node.CPUs, node.MemMB
+			}
+			node.addHold(Hold{JobAttempt: att, CPUs: cpus, MemMB: mem})
+		}
+		r.Launch = append(r.Launch, att)
+	}
+	return r
+}
+
+// canPlace is the plan applier's check: the placement is still valid at this
+// point of the log, whatever the scheduler saw when it planned.
+func (m *Machine) canPlace(j *Job, nodes []int, now int64) bool {
+	if j.State != JobPending || j.Spec.Hold || j.Spec.BeginTime > now || len(nodes) != j.Spec.NumNodes {
+		return false
+	}
+	p := &m.parts[j.Partition]
+	if p.State != PartitionUp && p.State != PartitionDrain {
+		return false
+	}
+	if p.MaxTime > 0 && (j.TimeLimit == 0 || j.TimeLimit > p.MaxTime) {
+		return false
+	}
+	for k, n := range nodes {
+		if n < 0 || n >= len(m.nodes) || slices.Contains(nodes[:k], n) || !slices.Contains(p.Nodes, n) {
+			return false
+		}
+		node := &m.nodes[n]
+		if !node.Available() || !node.fits(j.CPUsPerNode, j.MemPerNode, j.Spec.Exclusive) {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Machine) applyProcEnded(c ProcEnded) Result {
+	if e := m.validNode(c.Node); e != nil {
+		return failed(e)
+	}
+	node := &m.nodes[c.Node]
+	if !node.hasHold(c.Job) {
+		return failed(reject(ErrStale, "node %s holds nothing for %v", node.Name, c.Job))
+	}
+	node.removeHold(c.Job)
+	r := Result{Job: c.Job.ID}
+	j := m.jobs[c.Job.ID]
+	if j == nil || j.Attempt != c.Job.Attempt || !j.Running() || j.Nodes[0] != c.Node {
+		return r // a zombie, an old attempt, or a non-batch node finishing early
+	}
+	j.ExitCode, j.Signal = c.ExitCode, c.Signal
+	to := JobCompleted
+	if c.ExitCode != 0 || c.Signal != 0 {
+		to = JobFailed
+	}
+	r2 := m.end(j, to, c.Time, "")
+	if len(m.HeldBy(c.Job)) == 0 {
+		r2.Kill = nil
+	}
+	return r2
+}
+
+// nodeLost handles the loss of node n for every job attempt it held: the
+// current attempt of a running job is requeued or fails with NODE_FAIL.
+// The node's holds are dropped: a down node takes no new work, and what it
+// still runs comes back as holds when it registers again.
+func (m *Machine) nodeLost(n int, now int64) Result {
+	r := Result{}
+	node := &m.nodes[n]
+	holds := node.Holds
+	node.Holds = nil
+	for _, h := range holds {
+		j := m.jobs[h.ID]
+		if j == nil || j.Attempt != h.Attempt || !j.Running() {
+			continue
+		}
+		var jr Result
+		if j.Spec.Requeue {
+			jr = m.requeue(j, now, "NodeFail")
+		} else {
+			jr = m.end(j, JobNodeFail, now, "NodeFail")
+		}
+		r.Kill = append(r.Kill, jr.Kill...)
+	}
+	return r
+}
+
+func (m *Machine) applyNodeDown(c NodeDown) Result {
+	if e := m.validNode(c.Node); e != nil {
+		return failed(e)
+	}
+	node := &m.nodes[c.Node]
+	if node.Down {
+		return failed(reject(ErrTransitionNoUpdate, "node %s is already down", node.Name))
+	}
+	node.Down, node.DownByAdmin = true, false
+	node.Reason, node.ReasonTime = c.Reason, c.Time
+	return m.nodeLost(c.Node, c.Time)
+}
+
+func (m *Machine) applyNodeAdmin(c NodeAdmin) Result {
+	if e := m.validNode(c.Node); e != nil {
+		return failed(e)
+	}
+	if !m.isOperator(c.UID) {
+		return failed(reject(ErrAccessDenied, "Access/permission denied"))
+	}
+	node := &m.nodes[c.Node]
+	switch c.Op {
+	case NodeDrain:
+		if c.Reason == "" {
+			return failed(reject(ErrGeneric, "You must specify a reason when DOWNING or DRAINING a node"))
+		}
+		node.Drain, node.Reason, node.ReasonTime = true, c.Reason, c.Time
+		return Result{}
+	case NodeResume:
+		if !node.Drain && !node.Down {
+			return failed(reject(ErrTransitionNoUpdate, "node %s is not drained or down", node.Name))
+		}
+		node.Drain, node.Down, node.DownByAdmin, node.Reason, node.ReasonTime = false, false, false, "", 0
+		return Result{}
+	case NodeSetDown:
+		if c.Reason == "" {
+			return failed(reject(ErrGeneric, "You must specify a reason when DOWNING or DRAINING a node"))
+		}
+		node.Down, node.DownByAdmin, node.Reason, node.ReasonTime = true, true, c.Reason, c.Time
+		return m.nodeLost(c.Node, c.Time)
+	}
+	return failed(reject(ErrGeneric, "unknown node operation %d", c.Op))
+}
+
+// applyRegister records a node agent joining or rejoining. After a reboot
+// (new incarnation) the node's current attempts it no longer runs are lost.
+// Attempts it runs that are not live here are zombies: they keep a hold until
+// killed, so nothing is placed on resources still in use.
+func (m *Machine) applyRegister(c Register) Result {
+	if e := m.validNode(c.Node); e != nil {
+		return failed(e)
+	}
+	if c.CPUs < 0 || c.MemMB < 0 || len(c.Running) > MaxListLen {
+		return failed(reject(ErrGeneric, "invalid registration"))
+	}
+	node := &m.nodes[c.Node]
+	r := Result{}
+	rebooted := node.Registered && node.Incarnation != c.Incarnation
+	if rebooted {
+		for _, h := range slices.Clone(node.Holds) {
+			if slices.Contains(c.Running, h.JobAttempt) {
+				continue
+			}
+			node.removeHold(h.JobAttempt)
+			if j := m.jobs[h.ID]; j != nil && j.Attempt == h.Attempt && j.Running() {
+				var jr Result
+				if j.Spec.Requeue {
+					jr = m.requeue(j, c.Time, "NodeFail")
+				} else {
+					jr = m.end(j, JobNodeFail, c.Time, "NodeFail")
+				}
+				r.Kill = append(r.Kill, jr.Kill...)
+			}
+		}
+	}
+	for _, a := range c.Running {
+		if node.hasHold(a) {
+			continue
+		}
+		j := m.jobs[a.ID]
+		live := j != nil && a.Attempt == j.Attempt && j.Running() && slices.Contains(j.Nodes, c.Node)
+		neverLaunched := j == nil && a.ID >= m.nextID
+		if neverLaunched || j != nil && !live && (a.Attempt > j.Attempt || (a.Attempt == j.Attempt && !j.State.Terminal())) {
+			continue // an attempt that was never launched here: a confused agent, not a process
+		}
+		used, usedMem := node.AllocCPUs()
+		cpus, mem := max(node.CPUs-used, 0), max(node.MemMB-usedMem, 0)
+		if j != nil {
+			cpus, mem = min(cpus, j.CPUsPerNode), min(mem, j.MemPerNode)
+		}
+		node.addHold(Hold{JobAttempt: a, CPUs: cpus, MemMB: mem})
+		if !live {
+			r.Kill = append(r.Kill, a)
+		}
+	}
+	node.Registered, node.Incarnation = true, c.Incarnation
+	if node.Down && !node.DownByAdmin && m.opts.ReturnToService > 0 {
+		node.Down, node.Reason, node.ReasonTime = false, "", 0
+	}
+	if c.CPUs < node.CPUs || c.MemMB < node.MemMB {
+		node.Drain, node.ReasonTime = true, c.Time
+		node.Reason = "Low socket*core*thread count"
+		if c.CPUs >= node.CPUs {
+			node.Reason = "Low RealMemory"
+		}
+	}
+	return r
+}
