@@ -115,7 +115,7 @@ type Agent struct {
 
 // Stats counts what the agent did.
 type Stats struct {
-	Launched, Refused, Overcommit, Killed, Ended uint64
+	Launched, Refused, StaleTerm, Overcommit, Killed, Ended uint64
 }
 
 // New creates an agent that has just booted.
@@ -181,7 +181,11 @@ func (a *Agent) launch(from msg.Addr, m msg.Launch, out []Effect) []Effect {
 		a.stats.Refused++
 		return append(out, Send{To: from, Msg: msg.LaunchRefused{Node: a.cfg.Name, Job: m.Job, Term: m.Term, MaxTerm: a.maxTerm}})
 	}
-	if m.Term < a.maxTerm || !slices.Contains(m.Nodes, a.cfg.Name) {
+	if m.Term < a.maxTerm {
+		a.stats.StaleTerm++
+		return refuse()
+	}
+	if !slices.Contains(m.Nodes, a.cfg.Name) {
 		return refuse()
 	}
 	a.maxTerm = m.Term
@@ -202,6 +206,7 @@ func (a *Agent) launch(from msg.Addr, m msg.Launch, out []Effect) []Effect {
 func (a *Agent) kill(m msg.Kill, out []Effect) []Effect {
 	if m.Term < a.maxTerm {
 		a.stats.Refused++
+		a.stats.StaleTerm++
 		return out
 	}
 	a.maxTerm = m.Term

@@ -37,6 +37,11 @@ type Config struct {
 	Sched sched.Options
 
 	Logger raft.Logger // nil: discard
+
+	// Observers for checkers and tracing. They must not modify what they
+	// are given and must not call back into the controller.
+	OnJobTransition func(id state.JobID, from, to state.JobState)
+	OnApply         func(index uint64, cmd state.Command, res state.Result, sm *state.Machine)
 }
 
 // DefaultConfig returns production defaults for the given ids and cluster.

@@ -50,10 +50,10 @@ type pendingReq struct {
 
 // Stats counts what a controller did, for sdiag and the simulator.
 type Stats struct {
-	Proposals, Applied, Rejected, Snapshots uint64
-	SchedCycles, SchedStarts                uint64
-	LastSchedDuration                       time.Duration
-	LaunchesSent, KillsSent, Fenced         uint64
+	Proposals, Applied, Rejected, Snapshots, SnapshotsSent uint64
+	SchedCycles, SchedStarts                               uint64
+	LastSchedDuration                                      time.Duration
+	LaunchesSent, KillsSent, Fenced                        uint64
 }
 
 // New starts a controller from what its disk holds (zero Persisted for a
@@ -120,6 +120,7 @@ func (c *Controller) restore(snap *pb.Snapshot) error {
 	if err := c.storage.ApplySnapshot(snap); err != nil && err != raft.ErrSnapOutOfDate {
 		return err
 	}
+	sm.OnTransition = c.cfg.OnJobTransition
 	c.sm = sm
 	c.conf = snap.GetMetadata().GetConfState()
 	c.applied = snap.GetMetadata().GetIndex()
@@ -216,6 +217,13 @@ func (c *Controller) finishReady(out []Effect) []Effect {
 			panic(fmt.Sprintf("controller %d: marshal raft message: %v", c.cfg.ID, err))
 		}
 		out = append(out, Send{To: msg.ControllerAddr(m.GetTo()), Msg: msg.Raft{Data: data}})
+		if m.GetType() == pb.MessageType_MsgSnap {
+			// The host cannot tell us whether a snapshot arrived. Reporting
+			// it sent lets the leader probe again: if it was lost, the
+			// follower rejects the next append and gets a fresh snapshot.
+			c.rn.ReportSnapshot(m.GetTo(), raft.SnapshotFinish)
+			c.stats.SnapshotsSent++
+		}
 	}
 	for _, e := range rd.CommittedEntries {
 		out = c.applyEntry(e, out)
@@ -273,6 +281,9 @@ func (c *Controller) applyEntry(e *pb.Entry, out []Effect) []Effect {
 	}
 	res := c.sm.Apply(env.cmd)
 	c.stats.Applied++
+	if c.cfg.OnApply != nil {
+		c.cfg.OnApply(e.GetIndex(), env.cmd, res, c.sm)
+	}
 	if res.Err != nil {
 		c.stats.Rejected++
 	}

@@ -136,10 +136,7 @@ func (c *Controller) sendLaunchTo(j *state.Job, names []string, n int, out []Eff
 	c.duties.launchSent[launchKey{a, n}] = c.now
 	c.stats.LaunchesSent++
 	node := &c.sm.Nodes()[n]
-	cpus, mem := j.CPUsPerNode, j.MemPerNode
-	if j.Spec.Exclusive {
-		cpus, mem = node.CPUs, node.MemMB
-	}
+	cpus, mem := j.HoldSize(node)
 	return append(out, Send{To: msg.NodeAddr(node.Name), Msg: msg.Launch{
 		Term: c.term, Job: a, Nodes: names, CPUs: cpus, MemMB: mem,
 		Limit: j.TimeLimit, Spec: j.Spec, Start: j.StartTime,

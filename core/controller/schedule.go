@@ -38,7 +38,7 @@ func snapshotForScheduler(sm *state.Machine, now int64) sched.Snapshot {
 		})
 	}
 	sm.Jobs(func(j *state.Job) bool {
-		if j.State == state.JobPending {
+		if j.State == state.JobPending && sm.Startable(j) {
 			s.Pending = append(s.Pending, sched.PendingJob{
 				ID: uint32(j.ID), Priority: j.Priority, SubmitTime: j.SubmitTime, Partition: j.Partition,
 				NumNodes: j.Spec.NumNodes, CPUsPerNode: j.CPUsPerNode, MemPerNodeMB: j.MemPerNode,

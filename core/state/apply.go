@@ -208,7 +208,7 @@ func (m *Machine) applyCancel(c Cancel) Result {
 // end moves a pending or running job to a terminal state. Its holds stay
 // until each node reports the processes gone.
 func (m *Machine) end(j *Job, to JobState, now int64, reason string) Result {
-	mustTransition(j.State, to)
+	m.transition(j, to)
 	was := j.State
 	j.State, j.EndTime, j.Reason = to, now, reason
 	r := Result{Job: j.ID}
@@ -298,7 +298,7 @@ func (m *Machine) applyRequeue(c Requeue) Result {
 // requeue sends a running job back to pending as a new attempt. The old
 // attempt's holds remain until its nodes report the processes gone.
 func (m *Machine) requeue(j *Job, now int64, reason string) Result {
-	mustTransition(j.State, JobPending)
+	m.transition(j, JobPending)
 	old := JobAttempt{j.ID, j.Attempt}
 	j.State, j.Reason = JobPending, reason
 	j.Attempt++

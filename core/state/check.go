@@ -34,6 +34,12 @@ func (m *Machine) Check() error {
 			}
 		}
 	}
+	heldBy := make(map[JobAttempt][]int)
+	for i := range m.nodes {
+		for _, h := range m.nodes[i].Holds {
+			heldBy[h.JobAttempt] = append(heldBy[h.JobAttempt], i)
+		}
+	}
 	for _, id := range m.order {
 		j := m.jobs[id]
 		if j.ID != id || j.State >= jobStateEnd || j.Partition < 0 || j.Partition >= len(m.parts) {
@@ -53,13 +59,13 @@ func (m *Machine) Check() error {
 					return fmt.Errorf("job %d: bad node list %v", id, j.Nodes)
 				}
 			}
-			for _, n := range m.HeldBy(cur) {
+			for _, n := range heldBy[cur] {
 				if !slices.Contains(j.Nodes, n) {
 					return fmt.Errorf("job %d holds node %s outside its allocation", id, m.nodes[n].Name)
 				}
 			}
 		case j.State == JobPending:
-			if held := m.HeldBy(cur); len(held) > 0 {
+			if held := heldBy[cur]; len(held) > 0 {
 				return fmt.Errorf("pending job %d attempt %d holds nodes %v", id, j.Attempt, held)
 			}
 		}

@@ -42,6 +42,10 @@ type Machine struct {
 	order     []JobID // job ids in increasing order, for deterministic iteration
 	nextID    JobID
 	requests  map[requestKey]JobID // submit de-duplication
+
+	// OnTransition, if set, is called for every job state change Apply
+	// makes. It is not part of the state; checkers use it.
+	OnTransition func(id JobID, from, to JobState)
 }
 
 type requestKey struct {

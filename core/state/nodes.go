@@ -26,17 +26,14 @@ func (m *Machine) applyStart(c Start) Result {
 			r.Skipped++
 			continue
 		}
-		mustTransition(j.State, JobRunning)
+		m.transition(j, JobRunning)
 		j.State, j.Reason = JobRunning, ""
 		j.StartTime, j.LaunchTerm = c.Time, c.Term
 		j.Nodes = slices.Clone(a.Nodes)
 		att := JobAttempt{j.ID, j.Attempt}
 		for _, n := range a.Nodes {
 			node := &m.nodes[n]
-			cpus, mem := j.CPUsPerNode, j.MemPerNode
-			if j.Spec.Exclusive {
-				cpus, mem = node.CPUs, node.MemMB
-			}
+			cpus, mem := j.HoldSize(node)
 			node.addHold(Hold{JobAttempt: att, CPUs: cpus, MemMB: mem})
 		}
 		r.Launch = append(r.Launch, att)
@@ -49,6 +46,9 @@ func (m *Machine) applyStart(c Start) Result {
 func (m *Machine) canPlace(j *Job, nodes []int, now int64) bool {
 	if j.State != JobPending || j.Spec.Hold || j.Spec.BeginTime > now || len(nodes) != j.Spec.NumNodes {
 		return false
+	}
+	if m.previousAttemptHeld(j) {
+		return false // like Slurm's COMPLETING: a requeued job waits until its last run is gone
 	}
 	p := &m.parts[j.Partition]
 	if p.State != PartitionUp && p.State != PartitionDrain {
@@ -152,6 +152,11 @@ func (m *Machine) applyNodeAdmin(c NodeAdmin) Result {
 		if !node.Drain && !node.Down {
 			return failed(reject(ErrTransitionNoUpdate, "node %s is not drained or down", node.Name))
 		}
+		if node.Down {
+			// What a down node still runs is unknown (its holds were dropped):
+			// it takes no work until it registers again and says.
+			node.Registered = false
+		}
 		node.Drain, node.Down, node.DownByAdmin, node.Reason, node.ReasonTime = false, false, false, "", 0
 		return Result{}
 	case NodeSetDown:
@@ -208,7 +213,8 @@ func (m *Machine) applyRegister(c Register) Result {
 		used, usedMem := node.AllocCPUs()
 		cpus, mem := max(node.CPUs-used, 0), max(node.MemMB-usedMem, 0)
 		if j != nil {
-			cpus, mem = min(cpus, j.CPUsPerNode), min(mem, j.MemPerNode)
+			jc, jm := j.HoldSize(node)
+			cpus, mem = min(cpus, jc), min(mem, jm)
 		}
 		node.addHold(Hold{JobAttempt: a, CPUs: cpus, MemMB: mem})
 		if !live {
@@ -227,4 +233,30 @@ func (m *Machine) applyRegister(c Register) Result {
 		}
 	}
 	return r
+}
+
+// previousAttemptHeld reports whether an earlier attempt of j still holds
+// resources somewhere, that is, may still have processes running.
+func (m *Machine) previousAttemptHeld(j *Job) bool {
+	for i := range m.nodes {
+		for _, h := range m.nodes[i].Holds {
+			if h.ID == j.ID && h.Attempt < j.Attempt {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Startable reports whether a pending job may be placed now as far as its
+// own history goes (no earlier attempt still holds resources).
+func (m *Machine) Startable(j *Job) bool { return !m.previousAttemptHeld(j) }
+
+// HoldSize is what one node of the job's allocation holds: the request, or
+// the whole node for an exclusive job.
+func (j *Job) HoldSize(n *Node) (cpus int, mem int64) {
+	if j.Spec.Exclusive {
+		return n.CPUs, n.MemMB
+	}
+	return j.CPUsPerNode, j.MemPerNode
 }

@@ -27,3 +27,12 @@ func mustTransition(from, to JobState) {
 		panic(fmt.Sprintf("state: illegal job transition %v -> %v", from, to))
 	}
 }
+
+// transition checks a job state change against the state machine and tells
+// the observer. The caller assigns the new state.
+func (m *Machine) transition(j *Job, to JobState) {
+	mustTransition(j.State, to)
+	if m.OnTransition != nil {
+		m.OnTransition(j.ID, j.State, to)
+	}
+}

@@ -1,0 +1,261 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flurm/flurm/core/agent"
+	"github.com/flurm/flurm/core/controller"
+	"github.com/flurm/flurm/core/msg"
+	"github.com/flurm/flurm/core/state"
+)
+
+// epoch is the Unix time (ns) at the start of every run's global clock.
+const epoch = int64(1_767_225_600) * 1e9
+
+// clock is a process's view of time: global time plus its own offset,
+// which skew sets and jumps move.
+type clock struct{ offset int64 }
+
+func (c clock) local(global int64) time.Time  { return time.Unix(0, epoch+global+c.offset) }
+func (c clock) global(localNanos int64) int64 { return localNanos - epoch - c.offset }
+
+// ctlProc hosts one controller on a simulated machine with a disk.
+type ctlProc struct {
+	w      *World
+	id     uint64
+	cfg    controller.Config
+	c      *controller.Controller
+	up     bool
+	inc    uint64
+	disk   disk
+	clk    clock
+	r      *rng
+	synced int64 // time the last queued write completes
+
+	crashMidWrite bool // crash while the next write is in flight
+}
+
+func (p *ctlProc) addr() msg.Addr      { return msg.ControllerAddr(p.id) }
+func (p *ctlProc) alive() bool         { return p.up }
+func (p *ctlProc) incarnation() uint64 { return p.inc }
+func (p *ctlProc) deliver(from msg.Addr, m msg.Message) {
+	p.handle(controller.Recv{From: from, Msg: m})
+}
+
+func (p *ctlProc) start() {
+	c, err := controller.New(p.cfg, p.disk.recovered())
+	if err != nil {
+		p.w.fail("controller %d cannot start from its disk: %v", p.id, err)
+		return
+	}
+	p.c, p.up = c, true
+	p.inc++
+	p.w.tracef("ctl %d start inc=%d applied=%d", p.id, p.inc, c.AppliedIndex())
+	p.handle(controller.Tick{})
+}
+
+func (p *ctlProc) crash() {
+	if !p.up {
+		return
+	}
+	p.w.check.controllerDone(p)
+	p.up, p.c, p.crashMidWrite = false, nil, false
+	lost := p.disk.crash(p.r)
+	p.w.tracef("ctl %d crash lost_writes=%d", p.id, lost)
+	p.w.check.sometimes("fault.ctl_crash")
+	if lost > 0 {
+		p.w.check.sometimes("fault.lost_unsynced_writes")
+	}
+}
+
+func (p *ctlProc) handle(ev controller.Event) {
+	if !p.up || p.w.failure != nil {
+		return
+	}
+	p.w.events++
+	effs := p.c.Handle(p.clk.local(p.w.now()), ev)
+	inc := p.inc
+	for _, e := range effs {
+		switch e := e.(type) {
+		case controller.Send:
+			p.w.net.send(p.addr(), e.To, e.Msg)
+		case controller.Persist:
+			p.disk.write(e)
+			if p.crashMidWrite {
+				p.crashMidWrite = false
+				p.w.q.after(p.r.between(0, dur(p.w.opts.DiskLatency)/4), func() {
+					if p.inc == inc && !p.w.healed {
+						p.crash()
+						p.w.scheduleRestart(p)
+					}
+				})
+			}
+			p.synced = max(p.synced, p.w.now()) + p.r.between(dur(p.w.opts.DiskLatency)/4, dur(p.w.opts.DiskLatency))
+			p.w.q.at(p.synced, func() {
+				if p.inc != inc || !p.up {
+					return
+				}
+				done := p.disk.syncOne()
+				if done.Token != 0 {
+					p.handle(controller.DiskDone{Token: done.Token})
+				}
+			})
+		case controller.SetTimer:
+			p.w.q.at(p.clk.global(e.AtNanos), func() {
+				if p.inc == inc {
+					p.handle(controller.Tick{})
+				}
+			})
+		}
+	}
+	p.w.check.afterController(p)
+}
+
+// nodeProc hosts one node agent and the job processes it starts.
+type nodeProc struct {
+	w     *World
+	idx   int
+	name  string
+	cfg   agent.Config
+	a     *agent.Agent
+	up    bool
+	inc   uint64
+	clk   clock
+	r     *rng
+	procs map[state.JobAttempt]*simProc
+
+	staleSeen uint64 // agent's stale-term refusals already counted
+}
+
+// simProc is one job attempt's processes on a node.
+type simProc struct {
+	cpus  int
+	mem   int64
+	gen   uint64
+	dying bool
+}
+
+func (p *nodeProc) addr() msg.Addr      { return msg.NodeAddr(p.name) }
+func (p *nodeProc) alive() bool         { return p.up }
+func (p *nodeProc) incarnation() uint64 { return p.inc }
+func (p *nodeProc) deliver(from msg.Addr, m msg.Message) {
+	p.handle(agent.Recv{From: from, Msg: m})
+}
+
+func (p *nodeProc) start() {
+	p.inc++
+	cfg := p.cfg
+	cfg.Incarnation = p.r.u64()
+	p.a, p.up = agent.New(cfg), true
+	p.procs = map[state.JobAttempt]*simProc{}
+	p.w.tracef("node %s start inc=%d", p.name, p.inc)
+	p.handle(agent.Tick{})
+}
+
+// crash kills the machine: the agent and every job process on it.
+func (p *nodeProc) crash() {
+	if !p.up {
+		return
+	}
+	for j := range p.procs {
+		p.w.check.procGone(p, j)
+	}
+	p.up, p.a, p.procs = false, nil, nil
+	p.w.tracef("node %s crash", p.name)
+	p.w.check.sometimes("fault.node_crash")
+}
+
+func (p *nodeProc) handle(ev agent.Event) {
+	if !p.up || p.w.failure != nil {
+		return
+	}
+	p.w.events++
+	effs := p.a.Handle(p.clk.local(p.w.now()), ev)
+	inc := p.inc
+	for _, e := range effs {
+		switch e := e.(type) {
+		case agent.Send:
+			p.w.net.send(p.addr(), e.To, e.Msg)
+		case agent.StartProc:
+			p.startProc(e.Launch)
+		case agent.SignalProc:
+			p.signal(e.Job, e.Signal)
+		case agent.SetTimer:
+			p.w.q.at(p.clk.global(e.AtNanos), func() {
+				if p.inc == inc {
+					p.handle(agent.Tick{})
+				}
+			})
+		}
+	}
+	p.w.check.afterAgent(p)
+}
+
+// jobBehaviour reads what a simulated job does from its script:
+// "#!sim run=SECONDS exit=CODE".
+func jobBehaviour(script string) (run time.Duration, exit int) {
+	run, exit = time.Minute, 0
+	for _, f := range strings.Fields(script) {
+		k, v, _ := strings.Cut(f, "=")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "run":
+			run = time.Duration(n) * time.Second
+		case "exit":
+			exit = n
+		}
+	}
+	return run, exit
+}
+
+func (p *nodeProc) startProc(l msg.Launch) {
+	p.w.check.procStart(p, l)
+	sp := &simProc{cpus: l.CPUs, mem: l.MemMB, gen: p.r.u64()}
+	p.procs[l.Job] = sp
+	run, exit := jobBehaviour(l.Spec.Script)
+	if l.Nodes[0] != p.name {
+		exit = 0 // only the batch host's exit status decides the job's
+	}
+	p.w.tracef("proc start %s job=%d.%d run=%v", p.name, l.Job.ID, l.Job.Attempt, run)
+	p.exitAfter(l.Job, sp, int64(run), exit, 0)
+}
+
+func (p *nodeProc) exitAfter(j state.JobAttempt, sp *simProc, d int64, code, sig int) {
+	gen, inc := sp.gen, p.inc
+	p.w.q.after(d, func() {
+		if p.inc != inc || !p.up || p.procs[j] != sp || sp.gen != gen {
+			return
+		}
+		p.w.check.procGone(p, j)
+		delete(p.procs, j)
+		p.w.tracef("proc exit %s job=%d.%d code=%d sig=%d", p.name, j.ID, j.Attempt, code, sig)
+		p.handle(agent.ProcExit{Job: j, ExitCode: code, Signal: sig})
+	})
+}
+
+// signal delivers SIGTERM (which most jobs obey within a second and some
+// ignore) or SIGKILL (which always works).
+func (p *nodeProc) signal(j state.JobAttempt, sig int) {
+	sp := p.procs[j]
+	if sp == nil {
+		return
+	}
+	switch {
+	case sig == agent.SIGKILL:
+		sp.gen = p.r.u64()
+		p.exitAfter(j, sp, p.r.between(0, dur(100*time.Millisecond)), 0, sig)
+	case p.r.chance(0.8):
+		sp.gen = p.r.u64()
+		p.exitAfter(j, sp, p.r.between(0, dur(time.Second)), 0, sig)
+	default:
+		p.w.check.sometimes("job.ignores_sigterm")
+	}
+}
+
+func (p *nodeProc) String() string { return fmt.Sprintf("node %s", p.name) }
