@@ -9,4 +9,7 @@ require (
 	pgregory.net/rapid v1.2.0
 )
 
-require github.com/cockroachdb/datadriven v1.0.3 // indirect
+require (
+	github.com/cockroachdb/datadriven v1.0.3
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+)

@@ -21,6 +21,8 @@ type client struct {
 	reqs   map[uint64]*request
 	target int // controller index to try next
 	jobs   []state.JobID
+
+	answers map[uint64]msg.ClientReply // final answers, kept for scripts
 }
 
 type request struct {
@@ -37,12 +39,13 @@ func (c *client) addr() msg.Addr      { return msg.Addr(c.name) }
 func (c *client) alive() bool         { return true }
 func (c *client) incarnation() uint64 { return 1 }
 
-// issue sends a new request.
-func (c *client) issue(op msg.Op, critical bool) {
+// issue sends a new request and returns its sequence number.
+func (c *client) issue(op msg.Op, critical bool) uint64 {
 	c.seq++
 	r := &request{seq: c.seq, op: op, critical: critical}
 	c.reqs[r.seq] = r
 	c.send(r)
+	return r.seq
 }
 
 func (c *client) send(r *request) {
@@ -93,6 +96,9 @@ func (c *client) deliver(from msg.Addr, m msg.Message) {
 	default:
 		r.done = true
 		delete(c.reqs, r.seq)
+		if c.answers != nil {
+			c.answers[r.seq] = rep
+		}
 		c.w.tracef("client %s seq=%d answered job=%d err=%v", c.name, r.seq, rep.Job, rep.Err)
 		if _, isSubmit := r.op.(msg.OpSubmit); isSubmit {
 			c.w.check.acked(c.name, r.seq, rep, r.attempt)

@@ -60,9 +60,8 @@ func cluster(o Options) state.Cluster {
 }
 
 // build creates the world's processes.
-func build(o Options, traceW io.Writer) *World {
+func build(o Options, cl state.Cluster, traceW io.Writer) *World {
 	w := newWorld(o, traceW)
-	cl := cluster(o)
 	var peers []uint64
 	var ctlAddrs []msg.Addr
 	for i := 1; i <= o.Controllers; i++ {
@@ -106,7 +105,7 @@ func build(o Options, traceW io.Writer) *World {
 
 // Run simulates one seed.
 func Run(o Options, traceW io.Writer) Result {
-	w := build(o, traceW)
+	w := build(o, cluster(o), traceW)
 	w.tracef("options %s", o)
 	for _, p := range w.ctls {
 		w.q.at(0, p.start)

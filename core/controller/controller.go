@@ -50,7 +50,7 @@ type pendingReq struct {
 
 // Stats counts what a controller did, for sdiag and the simulator.
 type Stats struct {
-	Proposals, Applied, Rejected, Snapshots, SnapshotsSent uint64
+	Proposals, Applied, Rejected, Snapshots, SnapshotsSent, SnapshotsRestored uint64
 	SchedCycles, SchedStarts                               uint64
 	LastSchedDuration                                      time.Duration
 	LaunchesSent, KillsSent, Fenced                        uint64
@@ -201,6 +201,7 @@ func (c *Controller) diskDone(token uint64, out []Effect) []Effect {
 func (c *Controller) finishReady(out []Effect) []Effect {
 	rd := c.inflight
 	if !raft.IsEmptySnap(rd.Snapshot) {
+		c.stats.SnapshotsRestored++
 		if err := c.restore(rd.Snapshot); err != nil {
 			panic(fmt.Sprintf("controller %d: received snapshot: %v", c.cfg.ID, err))
 		}

@@ -43,8 +43,8 @@ func planError(s Snapshot, o Options, plan Plan) error {
 	if err := checkFeasible(s, all); err != nil {
 		return err
 	}
-	if plan.Stats.Tested > max(o.MaxJobTest, 0) && plan.Stats.Tested > DefaultMaxJobTest {
-		return fmt.Errorf("tested %d jobs, more than MaxJobTest %d", plan.Stats.Tested, o.MaxJobTest)
+	if err := checkWork(o, plan); err != nil {
+		return err
 	}
 	if err := checkReasons(order, outcomes); err != nil {
 		return err
@@ -273,6 +273,28 @@ func checkTiming(s Snapshot, o Options, plan Plan, j modelJob, out outcome) erro
 	fifoStart := !o.Backfill && out.start != nil
 	if want := firstFitting(s, higher, j, at); !fifoStart && !slices.Equal(want, nodes) {
 		return fmt.Errorf("nodes %v at %d, preferred nodes are %v", nodes, at, want)
+	}
+	return nil
+}
+
+// checkWork: no more jobs tested than MaxJobTest, and only tested jobs
+// start or get reservations.
+func checkWork(o Options, plan Plan) error {
+	limit := o.MaxJobTest
+	if limit <= 0 {
+		limit = DefaultMaxJobTest
+	}
+	if plan.Stats.Tested > limit {
+		return fmt.Errorf("tested %d jobs, more than MaxJobTest %d", plan.Stats.Tested, limit)
+	}
+	placed := len(plan.Starts)
+	for _, v := range plan.Pending {
+		if v.ExpectedStart != 0 {
+			placed++
+		}
+	}
+	if placed > plan.Stats.Tested {
+		return fmt.Errorf("%d jobs started or reserved, but only %d tested", placed, plan.Stats.Tested)
 	}
 	return nil
 }
