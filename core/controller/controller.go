@@ -51,9 +51,9 @@ type pendingReq struct {
 // Stats counts what a controller did, for sdiag and the simulator.
 type Stats struct {
 	Proposals, Applied, Rejected, Snapshots, SnapshotsSent, SnapshotsRestored uint64
-	SchedCycles, SchedStarts                               uint64
-	LastSchedDuration                                      time.Duration
-	LaunchesSent, KillsSent, Fenced                        uint64
+	SchedCycles, SchedStarts                                                  uint64
+	LastSchedDuration                                                         time.Duration
+	LaunchesSent, KillsSent, Fenced                                           uint64
 }
 
 // New starts a controller from what its disk holds (zero Persisted for a
