@@ -2,6 +2,9 @@ package sim
 
 import (
 	"cmp"
+	"fmt"
+	"reflect"
+	"strings"
 	"slices"
 
 	"github.com/flurm/flurm/core/msg"
@@ -258,6 +261,24 @@ func cmdSummary(cmd state.Command) any {
 			Seq    uint64
 			Nodes  int
 		}{s.Client, s.Seq, s.Spec.NumNodes}
+	}
+	if u, ok := cmd.(state.Update); ok {
+		// Print values, never the pointers: addresses differ per process.
+		var b strings.Builder
+		fmt.Fprintf(&b, "{ID:%d Time:%d UID:%d", u.ID, u.Time, u.UID)
+		field := func(name string, p any) {
+			if v := reflect.ValueOf(p); !v.IsNil() {
+				fmt.Fprintf(&b, " %s:%v", name, v.Elem().Interface())
+			}
+		}
+		field("TimeLimit", u.TimeLimit)
+		field("Priority", u.Priority)
+		field("Nice", u.Nice)
+		field("Name", u.Name)
+		field("Partition", u.Partition)
+		field("NumNodes", u.NumNodes)
+		field("Hold", u.Hold)
+		return b.String() + "}"
 	}
 	return cmd
 }

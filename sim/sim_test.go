@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -15,7 +18,7 @@ import (
 // `-seeds=K -seed-start=S` sweeps K seeds from S.
 var (
 	flagSeed      = flag.Int64("seed", -1, "run only this seed")
-	flagSeeds     = flag.Int("seeds", 40, "number of seeds to sweep")
+	flagSeeds     = flag.Int("seeds", 10, "number of seeds to sweep")
 	flagSeedStart = flag.Uint64("seed-start", 1, "first seed of the sweep")
 	flagCtl       = flag.Int("controllers", 3, "controllers per cluster")
 	flagNodes     = flag.Int("nodes", 12, "nodes per cluster")
@@ -23,6 +26,8 @@ var (
 	flagFaults    = flag.Bool("faults", true, "inject faults")
 	flagTrace     = flag.Bool("simtrace", false, "print the readable trace of a single-seed run")
 	flagCoverage  = flag.Bool("coverage", false, "fail unless every fault kind and interesting case occurred in the sweep")
+	flagCountsOut = flag.String("counts-out", "", "write the sweep's sometimes-counters to this JSON file")
+	flagCountsIn  = flag.String("counts-in", "", "comma-separated counter files for TestCoverageMerged")
 )
 
 func options(seed uint64) Options { return Knobs(seed, *flagCtl, *flagNodes, *flagJobs, *flagFaults) }
@@ -72,9 +77,41 @@ func TestSim(t *testing.T) {
 	elapsed := time.Since(start)
 	t.Logf("%d seeds in %v (%.1f seeds/min), %d failed", len(seeds), elapsed.Round(time.Millisecond),
 		float64(len(seeds))/elapsed.Minutes(), failures)
+	if *flagCountsOut != "" {
+		data, err := json.Marshal(total)
+		if err == nil {
+			err = os.WriteFile(*flagCountsOut, data, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	if *flagCoverage {
 		checkCoverage(t, total)
 	}
+}
+
+// TestCoverageMerged checks coverage over the counters of several sweeps
+// run in separate processes (make test shards seeds over both cores).
+func TestCoverageMerged(t *testing.T) {
+	if *flagCountsIn == "" {
+		t.Skip("no -counts-in files")
+	}
+	total := map[string]int{}
+	for _, f := range strings.Split(*flagCountsIn, ",") {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := map[string]int{}
+		if err := json.Unmarshal(data, &part); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for k, v := range part {
+			total[k] += v
+		}
+	}
+	checkCoverage(t, total)
 }
 
 func sweep() []uint64 {
@@ -137,5 +174,22 @@ func TestDeterminism(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestTraceHasNoPointers guards the trace against printing addresses,
+// which differ between processes (the classic way a trace stops replaying).
+func TestTraceHasNoPointers(t *testing.T) {
+	if *flagSeed >= 0 {
+		t.Skip("single-seed run")
+	}
+	cryptotest.SetGlobalRandom(t, 7)
+	var buf bytes.Buffer
+	res := Run(options(7), &buf)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if m := regexp.MustCompile(`0x[0-9a-f]{8,}`).FindString(buf.String()); m != "" {
+		t.Fatalf("trace prints what looks like a pointer: %s", m)
 	}
 }

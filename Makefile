@@ -1,0 +1,72 @@
+# FLURM build and test entry points. `make test` is what CI runs.
+SHELL := /bin/bash
+GO ?= go
+OUT := $(CURDIR)/.flurm
+
+# The default simulation sweep: SIM_SEEDS seeds of 3-controller clusters
+# with faults, split over two processes (etcd raft's jitter is pinned per
+# process, so seeds cannot run in parallel inside one).
+SIM_SEEDS ?= 300
+SIM_NODES ?= 12
+SIM_JOBS ?= 120
+HALF := $(shell echo $$(( $(SIM_SEEDS) / 2 )))
+
+.PHONY: all build test unit sim-sweep sim-long tla bench bench-sim scenarios-rewrite fmt vet clean
+
+all: build
+
+build:
+	$(GO) build ./...
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+# Everything CI checks.
+test: vet unit sim-sweep tla
+
+unit:
+	$(GO) test -count=1 ./...
+
+# Two shards in parallel; their counters are merged and every fault kind
+# and interesting case must have happened somewhere in the sweep.
+sim-sweep:
+	@mkdir -p $(OUT)
+	@echo "sim: $(SIM_SEEDS) seeds, 3 controllers, $(SIM_NODES) nodes, $(SIM_JOBS) jobs, faults on"
+	@set -o pipefail; \
+	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 60m -seed-start=1 -seeds=$(HALF) \
+		-nodes=$(SIM_NODES) -jobs=$(SIM_JOBS) -counts-out=$(OUT)/counts-a.json > $(OUT)/sim-a.log 2>&1 & a=$$!; \
+	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 60m -seed-start=$$(( $(HALF) + 1 )) -seeds=$$(( $(SIM_SEEDS) - $(HALF) )) \
+		-nodes=$(SIM_NODES) -jobs=$(SIM_JOBS) -counts-out=$(OUT)/counts-b.json > $(OUT)/sim-b.log 2>&1 & b=$$!; \
+	ra=0; rb=0; wait $$a || ra=$$?; wait $$b || rb=$$?; \
+	grep -h -E 'seeds in|FAIL|reproduce:|^\s+sim_test.go:[0-9]+: t=' $(OUT)/sim-a.log $(OUT)/sim-b.log; \
+	if [ $$ra -ne 0 ] || [ $$rb -ne 0 ]; then echo "sim sweep failed: full logs in $(OUT)/sim-{a,b}.log"; exit 1; fi
+	$(GO) test -count=1 ./sim -run 'TestCoverageMerged' -counts-in=$(OUT)/counts-a.json,$(OUT)/counts-b.json
+
+# Long sweeps, not part of make test: thousands of seeds, 5 controllers,
+# bigger clusters.
+sim-long:
+	$(MAKE) sim-sweep SIM_SEEDS=3000
+	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 300m -controllers=5 -seeds=500 -seed-start=100000 -coverage
+	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 300m -nodes=32 -jobs=500 -seeds=200 -seed-start=200000 -coverage
+
+tla:
+	@if [ -f tla/run.sh ]; then bash tla/run.sh; else echo "tla: no specs yet"; fi
+
+bench: bench-sim
+	$(GO) test -run XXX -bench . -benchtime 2x ./core/sched
+
+# Seeds per minute for the reference simulation: 3 controllers, 32 nodes,
+# 500 jobs, faults on.
+bench-sim:
+	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 60m -nodes=32 -jobs=500 -seeds=20 -seed-start=5000 -v \
+		| grep -E 'seeds in|FAIL'
+
+scenarios-rewrite:
+	$(GO) test ./scenarios -rewrite
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(OUT)
