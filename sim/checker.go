@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"reflect"
-	"strings"
 	"slices"
+	"strings"
 
 	"github.com/flurm/flurm/core/msg"
 	"github.com/flurm/flurm/core/state"

@@ -139,7 +139,7 @@ func (m *Machine) priority(j *Job) uint32 {
 	if j.Spec.Priority != 0 {
 		return j.Spec.Priority
 	}
-	p := int64(basePriority) - int64(j.ID-m.opts.FirstJobID) - int64(j.Spec.Nice)
+	p := int64(basePriority) - 1 - int64(j.ID-m.opts.FirstJobID) - int64(j.Spec.Nice)
 	return uint32(min(max(p, 1), 1<<32-2))
 }
 

@@ -7,7 +7,7 @@ import "fmt"
 type ErrCode int
 
 const (
-	ErrGeneric            ErrCode = 1 // SLURM_ERROR
+	ErrGeneric            ErrCode = -1 // SLURM_ERROR
 	ErrInvalidPartition   ErrCode = 2000
 	ErrAccessDenied       ErrCode = 2002
 	ErrNodeConfigUnavail  ErrCode = 2014
@@ -20,8 +20,8 @@ const (
 	ErrPartitionNotAvail  ErrCode = 2070
 	ErrJobNotPending      ErrCode = 2073
 	ErrJobNotRunning      ErrCode = 2085
-	ErrTooManyJobs        ErrCode = 2032 // ESLURM_REACHED_JOB_LIMIT (MaxJobCount)
-	ErrInvalidTaskCount   ErrCode = 2049 // ESLURM_BAD_TASK_COUNT
+	ErrTooManyJobs        ErrCode = 11   // EAGAIN: what slurmctld answers at MaxJobCount
+	ErrInvalidTaskCount   ErrCode = 2025 // ESLURM_BAD_TASK_COUNT
 	ErrStale              ErrCode = 9001 // FLURM internal: report for an old attempt or incarnation
 )
 

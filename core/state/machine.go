@@ -23,9 +23,11 @@ type NodeConfig struct {
 
 // Options (continued) that Apply needs.
 const (
-	// basePriority is the priority of the first job under priority/basic;
-	// each later job gets one less, so older jobs go first.
-	basePriority = 1 << 30
+	// basePriority is one above the priority of the first job under
+	// Slurm's priority/basic (0xFFFF0000 - 1 = 4294901759 for job 1, as
+	// real slurmctld gives it); each later job gets one less, so older
+	// jobs go first.
+	basePriority = 0xFFFF0000
 )
 
 // Machine is the replicated cluster state: jobs, nodes and partitions. It is

@@ -132,7 +132,6 @@ func (s *Server) isLeader() bool {
 // at 22.05.8).
 const (
 	rcNotSupported     uint32 = 2036 // ESLURM_NOT_SUPPORTED
-	rcBadTaskCount     uint32 = 2025 // ESLURM_BAD_TASK_COUNT
 	rcInvalidNodeState uint32 = 2028 // ESLURM_INVALID_NODE_STATE
 	rcInvalidNice      uint32 = 2123 // ESLURM_INVALID_NICE
 	rcInvalidNodeCount uint32 = 2006 // ESLURM_INVALID_NODE_COUNT
@@ -141,18 +140,12 @@ const (
 )
 
 // errorCode turns a core rejection into the Slurm return code a client
-// expects. Core uses Slurm's numbers; two of its constants name the wrong
-// number and are translated here (see the package report).
+// expects. Core uses Slurm's numbers; only its FLURM-internal code and
+// SLURM_ERROR (-1) need translating to the wire's unsigned form.
 func errorCode(e *state.Error) uint32 {
 	switch {
 	case e == nil:
 		return slurmproto.RCSuccess
-	case e.Code == state.ErrTooManyJobs:
-		// slurmctld answers a full job table with EAGAIN, which sbatch
-		// retries; 2032 is ESLURM_INVALID_SCHEDTYPE_CHANGE.
-		return slurmproto.RCEAgain
-	case e.Code == state.ErrInvalidTaskCount:
-		return rcBadTaskCount // 2049 is ESLURM_NEED_RESTART
 	case e.Code == state.ErrStale || e.Code == state.ErrGeneric || e.Code <= 0:
 		return slurmproto.RCError
 	}
