@@ -11,9 +11,23 @@ SIM_NODES ?= 12
 SIM_JOBS ?= 120
 HALF := $(shell echo $$(( $(SIM_SEEDS) / 2 )))
 
-.PHONY: all build test unit sim-sweep sim-long tla bench bench-sim scenarios-rewrite fmt vet clean
+# Debian packages the tests use, keyed by the binary that shows they are
+# there: munged and libmunge's tools (auth tests), Slurm's real client
+# binaries (compatibility suite), Node.js with npm (TLA+ checker; a machine
+# whose Node.js already ships npm keeps it).
+DEPS := /usr/sbin/munged:munge /usr/bin/sbatch:slurm-client /usr/bin/node:nodejs+npm
+
+.PHONY: deps all build test unit sim-sweep sim-long tla bench bench-sim scenarios-rewrite fmt vet clean
 
 all: build
+
+# Installs only what is missing (needs root, as on CI and dev machines here).
+deps:
+	@pkgs=""; for d in $(DEPS); do [ -x $${d%%:*} ] || pkgs="$$pkgs $$(echo $${d#*:} | tr + ' ')"; done; \
+	if [ -n "$$pkgs" ]; then \
+		echo "installing$$pkgs"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	fi; command -v npm >/dev/null || { echo "npm is missing"; exit 1; }
 
 build:
 	$(GO) build ./...
