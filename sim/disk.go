@@ -2,7 +2,6 @@ package sim
 
 import (
 	"github.com/flurm/flurm/core/controller"
-	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -23,7 +22,7 @@ func (d *disk) write(p controller.Persist) { d.pending = append(d.pending, p) }
 func (d *disk) syncOne() controller.Persist {
 	p := d.pending[0]
 	d.pending = d.pending[1:]
-	d.synced = applyPersist(d.synced, p, -1)
+	d.synced = controller.ApplyPersist(d.synced, p)
 	return p
 }
 
@@ -32,54 +31,18 @@ func (d *disk) syncOne() controller.Persist {
 func (d *disk) crash(r *rng) (lost int) {
 	keep := r.intn(len(d.pending) + 1)
 	for i := 0; i < keep; i++ {
-		d.synced = applyPersist(d.synced, d.pending[i], -1)
+		d.synced = controller.ApplyPersist(d.synced, d.pending[i])
 	}
 	if keep < len(d.pending) {
 		torn := d.pending[keep]
 		n := r.intn(len(torn.Entries) + 1) // a prefix of the entries, without the HardState
 		if n > 0 {
-			d.synced = applyPersist(d.synced, controller.Persist{Entries: torn.Entries[:n]}, -1)
+			d.synced = controller.ApplyPersist(d.synced, controller.Persist{Entries: torn.Entries[:n]})
 		}
 		lost = len(d.pending) - keep
 	}
 	d.pending = nil
 	return lost
-}
-
-// applyPersist applies one write to a stored state, with Persist's rules.
-func applyPersist(s controller.Persisted, p controller.Persist, _ int) controller.Persisted {
-	if p.HardState != nil {
-		s.HardState = proto.Clone(p.HardState).(*pb.HardState)
-	}
-	if !raft.IsEmptySnap(p.Snapshot) && p.Snapshot.GetMetadata().GetIndex() > s.Snapshot.GetMetadata().GetIndex() {
-		s.Snapshot = proto.Clone(p.Snapshot).(*pb.Snapshot)
-		idx := s.Snapshot.GetMetadata().GetIndex()
-		kept := s.Entries[:0:0]
-		for _, e := range s.Entries {
-			if e.GetIndex() > idx {
-				kept = append(kept, e)
-			}
-		}
-		s.Entries = kept
-	}
-	if len(p.Entries) > 0 {
-		// Entries are contiguous, so the cut point is found by arithmetic.
-		// They are shared with the controller, which never mutates them;
-		// recovered() hands a restarting controller copies.
-		first := p.Entries[0].GetIndex()
-		cut := len(s.Entries)
-		if cut > 0 {
-			base := s.Entries[0].GetIndex()
-			switch {
-			case first <= base:
-				cut = 0
-			case first-base < uint64(cut):
-				cut = int(first - base)
-			}
-		}
-		s.Entries = append(s.Entries[:cut], p.Entries...)
-	}
-	return s
 }
 
 // recovered is what a restarting controller reads: copies, so no state is

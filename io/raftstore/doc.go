@@ -19,7 +19,7 @@
 // panics on such data.
 //
 // Apply(p) stores p with Persist's rules, exactly as the simulator's disk
-// model (sim/disk.go applyPersist) does:
+// model (controller.ApplyPersist, which the simulator's disk uses) does:
 //   - HardState, if non-nil, replaces the stored one;
 //   - Snapshot, if non-empty and newer than the stored one, replaces it, and
 //     the entries up to its index are deleted (later ones stay);

@@ -7,46 +7,16 @@ import (
 	"github.com/flurm/flurm/core/controller"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"pgregory.net/rapid"
 )
 
-// modelApply is the pure model of controller.Persist's rules, the same as
-// the simulator's disk (sim/disk.go applyPersist): the store must agree with
-// it write for write.
+// modelApply is the pure model of controller.Persist's rules, the one the
+// simulator's disk uses: the store must agree with it write for write.
 func modelApply(s controller.Persisted, p controller.Persist) controller.Persisted {
-	if p.HardState != nil {
-		s.HardState = proto.Clone(p.HardState).(*pb.HardState)
-	}
-	if !raft.IsEmptySnap(p.Snapshot) && p.Snapshot.GetMetadata().GetIndex() > s.Snapshot.GetMetadata().GetIndex() {
-		s.Snapshot = proto.Clone(p.Snapshot).(*pb.Snapshot)
-		idx := s.Snapshot.GetMetadata().GetIndex()
-		var kept []*pb.Entry
-		for _, e := range s.Entries {
-			if e.GetIndex() > idx {
-				kept = append(kept, e)
-			}
-		}
-		s.Entries = kept
-	}
-	if len(p.Entries) > 0 {
-		first := p.Entries[0].GetIndex()
-		cut := len(s.Entries)
-		if cut > 0 {
-			base := s.Entries[0].GetIndex()
-			switch {
-			case first <= base:
-				cut = 0
-			case first-base < uint64(cut):
-				cut = int(first - base)
-			}
-		}
-		s.Entries = append(append([]*pb.Entry(nil), s.Entries[:cut]...), p.Entries...)
-	}
-	return s
+	return controller.ApplyPersist(s, p)
 }
 
 // summarize is the model's logState, for the generator.
