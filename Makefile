@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 GO ?= go
 OUT := $(CURDIR)/.flurm
+BIN := $(OUT)/bin
+CLUSTER ?= $(OUT)/cluster
+BENCH_N ?= 2000
+BENCH_C ?= 8
 
 # The default simulation sweep: SIM_SEEDS seeds of 3-controller clusters
 # with faults, split over two processes (etcd raft's jitter is pinned per
@@ -17,7 +21,7 @@ HALF := $(shell echo $$(( $(SIM_SEEDS) / 2 )))
 # whose Node.js already ships npm keeps it).
 DEPS := /usr/sbin/munged:munge /usr/bin/sbatch:slurm-client /usr/bin/node:nodejs+npm
 
-.PHONY: deps all build test unit sim-sweep sim-long tla bench bench-sim scenarios-rewrite fmt vet clean
+.PHONY: deps all build test unit compat sim-sweep sim-long tla bench bench-sim bench-submit daemons up down status scenarios-rewrite fmt vet clean
 
 all: build
 
@@ -41,6 +45,29 @@ test: vet unit sim-sweep tla
 
 unit:
 	$(GO) test -count=1 ./...
+
+# The real Slurm client binaries against flurmctld (also part of unit).
+compat:
+	$(GO) test -count=1 ./daemons/compat
+
+# The daemons and tools, built into .flurm/bin.
+daemons:
+	$(GO) build -o $(BIN)/ ./daemons/flurmctld ./daemons/flurmup ./daemons/benchsubmit
+
+# A local cluster on loopback (state in $(CLUSTER), kept across down/up):
+# eval "$$(make -s up)" points Slurm's clients at it.
+up: daemons
+	@[ -x /usr/sbin/munged ] && [ -x /usr/bin/scontrol ] || { echo "installing munge slurm-client" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq munge slurm-client >/dev/null; }
+	@$(BIN)/flurmup up -dir $(CLUSTER)
+
+down:
+	@$(GO) build -o $(BIN)/ ./daemons/flurmup
+	@$(BIN)/flurmup down -dir $(CLUSTER)
+
+status:
+	@$(GO) build -o $(BIN)/ ./daemons/flurmup
+	@$(BIN)/flurmup status -dir $(CLUSTER)
 
 # Two shards in parallel; their counters are merged and every fault kind
 # and interesting case must have happened somewhere in the sweep.
@@ -68,6 +95,7 @@ tla:
 	@if [ -f tla/run.sh ]; then bash tla/run.sh; else echo "tla: no specs yet"; fi
 
 bench: bench-sim
+	$(GO) test -run XXX -bench . -benchtime 200x ./io/raftstore
 	$(GO) test -run XXX -bench . -benchtime 2x ./core/sched
 
 # Seeds per minute for the reference simulation: 3 controllers, 32 nodes,
@@ -76,11 +104,18 @@ bench-sim:
 	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 60m -nodes=32 -jobs=500 -seeds=20 -seed-start=5000 -v \
 		| grep -E 'seeds in|FAIL'
 
+# Submission throughput against the local cluster, and against a real
+# slurmctld in the same run when one is installed. A benchmark, not a test.
+bench-submit: up
+	$(BIN)/benchsubmit -conf $(CLUSTER)/slurm.conf -n $(BENCH_N) -c $(BENCH_C) -compare
+
 scenarios-rewrite:
 	$(GO) test ./scenarios -rewrite
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+# Stops a running local cluster first: its key, config and jobs live in .flurm.
 clean:
+	-@[ -x $(BIN)/flurmup ] && $(BIN)/flurmup down -dir $(CLUSTER)
 	rm -rf $(OUT)
