@@ -115,7 +115,7 @@ type Agent struct {
 
 // Stats counts what the agent did.
 type Stats struct {
-	Launched, Refused, StaleTerm, Overcommit, Killed, Ended uint64
+	Launched, Refused, StaleTerm, StaleIncarnation, Overcommit, Killed, Ended uint64
 }
 
 // New creates an agent that has just booted.
@@ -185,7 +185,8 @@ func (a *Agent) launch(from msg.Addr, m msg.Launch, out []Effect) []Effect {
 		a.stats.StaleTerm++
 		return refuse()
 	}
-	if !slices.Contains(m.Nodes, a.cfg.Name) {
+	if !slices.Contains(m.Nodes, a.cfg.Name) || m.Incarnation != a.cfg.Incarnation {
+		a.stats.StaleIncarnation += b2u(m.Incarnation != a.cfg.Incarnation)
 		return refuse()
 	}
 	a.maxTerm = m.Term
@@ -307,3 +308,10 @@ func (a *Agent) Stats() Stats { return a.stats }
 
 // MaxTerm is the newest leader term the agent has seen.
 func (a *Agent) MaxTerm() uint64 { return a.maxTerm }
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}

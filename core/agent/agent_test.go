@@ -16,7 +16,7 @@ func newTestAgent() *Agent {
 }
 
 func launch(term uint64, id, attempt uint32, cpus int) Recv {
-	return Recv{From: "ctl/1", Msg: msg.Launch{Term: term, Job: state.JobAttempt{ID: state.JobID(id), Attempt: attempt},
+	return Recv{From: "ctl/1", Msg: msg.Launch{Term: term, Incarnation: 7, Job: state.JobAttempt{ID: state.JobID(id), Attempt: attempt},
 		Nodes: []string{"n1"}, CPUs: cpus, MemMB: 100}}
 }
 
@@ -145,4 +145,18 @@ func heartbeatOf(t *testing.T, effs []Effect) msg.Heartbeat {
 	}
 	t.Fatalf("no heartbeat in %#v", effs)
 	return msg.Heartbeat{}
+}
+
+func TestLaunchForAnotherIncarnationRefused(t *testing.T) {
+	a := newTestAgent()
+	l := launch(1, 1, 0, 1)
+	m := l.Msg.(msg.Launch)
+	m.Incarnation = 6 // the state still has the node's previous boot
+	l.Msg = m
+	if n := count[StartProc](a.Handle(t0, l)); n != 0 {
+		t.Fatal("a launch meant for the previous incarnation started")
+	}
+	if a.Stats().StaleIncarnation != 1 {
+		t.Errorf("StaleIncarnation = %d", a.Stats().StaleIncarnation)
+	}
 }

@@ -138,7 +138,7 @@ func (c *Controller) sendLaunchTo(j *state.Job, names []string, n int, out []Eff
 	node := &c.sm.Nodes()[n]
 	cpus, mem := j.HoldSize(node)
 	return append(out, Send{To: msg.NodeAddr(node.Name), Msg: msg.Launch{
-		Term: c.term, Job: a, Nodes: names, CPUs: cpus, MemMB: mem,
+		Term: c.term, Incarnation: node.Incarnation, Job: a, Nodes: names, CPUs: cpus, MemMB: mem,
 		Limit: j.TimeLimit, Spec: j.Spec, Start: j.StartTime,
 	}})
 }

@@ -132,15 +132,20 @@ type HeartbeatAck struct {
 // seen a newer term refuses it, so a deposed leader cannot start work the
 // new leader does not know about.
 type Launch struct {
-	Term     uint64
-	Job      state.JobAttempt
-	Nodes    []string // the whole allocation, batch host first
-	CPUs     int      // on this node
-	MemMB    int64
-	Limit    int64 // seconds, 0 = unlimited
-	Spec     state.JobSpec
-	Start    int64
-	LaunchID uint64
+	Term uint64
+	// Incarnation is the node agent's boot id the replicated state has
+	// for the node. An agent that booted since refuses the launch: the
+	// state has not yet heard what the new incarnation runs, so a launch
+	// prompted by a stale heartbeat must not start anything there.
+	Incarnation uint64
+	Job         state.JobAttempt
+	Nodes       []string // the whole allocation, batch host first
+	CPUs        int      // on this node
+	MemMB       int64
+	Limit       int64 // seconds, 0 = unlimited
+	Spec        state.JobSpec
+	Start       int64
+	LaunchID    uint64
 }
 
 // Kill stops a job attempt's processes on a node. Signal 0 means Slurm's
