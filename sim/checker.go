@@ -72,6 +72,9 @@ func (c *checker) acked(client string, seq uint64, rep msg.ClientReply, attempts
 func (c *checker) onApply(id uint64) func(uint64, state.Command, state.Result, *state.Machine) {
 	return func(index uint64, cmd state.Command, res state.Result, sm *state.Machine) {
 		c.w.tracef("apply ctl=%d idx=%d %T%+v -> job=%d err=%v launch=%v kill=%v", id, index, cmd, cmdSummary(cmd), res.Job, res.Err, res.Launch, res.Kill)
+		if c.w.rec != nil {
+			c.w.rec.onApply(id, index, cmd, sm)
+		}
 		for _, a := range res.Launch {
 			for _, n := range sm.Job(a.ID).Nodes {
 				c.committed[allocKey{a, n}] = true
@@ -198,6 +201,10 @@ func (c *checker) procGone(p *nodeProc, j state.JobAttempt) {
 func (c *checker) afterAgent(p *nodeProc) {
 	if p.a != nil && p.a.Stats().Overcommit > 0 {
 		c.w.fail("node %s was asked to overcommit", p.name)
+	}
+	if p.a != nil && p.a.Stats().StaleIncarnation > p.staleIncSeen {
+		p.staleIncSeen = p.a.Stats().StaleIncarnation
+		c.sometimes("agent.refused_stale_incarnation")
 	}
 	if p.a != nil && p.a.Stats().StaleTerm > p.staleSeen {
 		p.staleSeen = p.a.Stats().StaleTerm

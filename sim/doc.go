@@ -11,6 +11,12 @@
 // liveness phase faults heal and stop, and every acknowledged job must reach
 // a final state within a bound.
 //
+// A run can also record the committed log as an ITF trace of the TLA+ spec
+// tla/JobLifecycle.tla, through a refinement mapping from state.Machine to
+// the spec's variables (refine.go, itf.go; TestTraces writes them,
+// tla/tracecheck.mjs checks them). The trace of a seed is byte-identical in
+// every process.
+//
 // Everything random comes from the seed through per-component streams, so
 // `go test ./sim -run TestSim -seed=N` replays a run exactly; its trace hash
 // proves it. See SIMULATION.md at the repository root.

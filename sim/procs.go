@@ -127,7 +127,8 @@ type nodeProc struct {
 	r     *rng
 	procs map[state.JobAttempt]*simProc
 
-	staleSeen uint64 // agent's stale-term refusals already counted
+	staleSeen    uint64 // agent's stale-term refusals already counted
+	staleIncSeen uint64 // and stale-incarnation ones
 }
 
 // simProc is one job attempt's processes on a node.

@@ -105,7 +105,29 @@ func build(o Options, cl state.Cluster, traceW io.Writer) *World {
 
 // Run simulates one seed.
 func Run(o Options, traceW io.Writer) Result {
-	w := build(o, cluster(o), traceW)
+	res, _ := run(o, traceW)
+	return res
+}
+
+// run simulates one seed, recording a JobLifecycle trace for each mapping
+// given (bugNone is the real one; itf.go).
+func run(o Options, traceW io.Writer, mappings ...mappingBug) (Result, []*traceRecorder) {
+	cl := cluster(o)
+	w := build(o, cl, traceW)
+	var recs []*traceRecorder
+	for _, bug := range mappings {
+		rec, err := newTraceRecorder(w, cl, bug)
+		if err != nil {
+			w.fail("trace recorder: %v", err)
+			break
+		}
+		if len(recs) > 0 {
+			recs[len(recs)-1].also = rec
+		} else {
+			w.rec = rec
+		}
+		recs = append(recs, rec)
+	}
 	w.tracef("options %s", o)
 	for _, p := range w.ctls {
 		w.q.at(0, p.start)
@@ -154,7 +176,7 @@ func Run(o Options, traceW io.Writer) Result {
 		}
 	}
 	res.Trace = w.TraceHash()
-	return res
+	return res, recs
 }
 
 // converge runs a quiet minute and then requires every controller to have

@@ -33,6 +33,7 @@ type World struct {
 	nodes  []*nodeProc
 	client []*client
 	check  *checker
+	rec    *traceRecorder // JobLifecycle trace of the committed log, when recording (itf.go)
 
 	trace   hash.Hash
 	traceW  io.Writer // optional human-readable trace

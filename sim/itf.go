@@ -1,0 +1,198 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/flurm/flurm/core/state"
+)
+
+// maxTraceStates bounds a recorded trace; tla/tracecheck.mjs refuses more
+// than 100000 states anyway, and checking that many would take too long.
+const maxTraceStates = 50000
+
+// traceRecorder writes the JobLifecycle trace of one run from the committed
+// log. It keeps its own replica of the state machine and applies each
+// command the first time any controller applies its index (first
+// applications come in increasing index order), so the trace does not
+// depend on which controller was ahead. After each command the replica's
+// hash must equal the applying controller's: a command that reached a
+// controller without its OnApply hook (a gap in the recorded log, say
+// through a snapshot nobody applied) makes the replicas differ, and the run
+// fails instead of writing a trace that skipped a step.
+type traceRecorder struct {
+	w       *World
+	replica *state.Machine
+	last    uint64 // highest log index recorded
+	view    lifecycleView
+	states  []lifecycleStep
+	nodes   []string
+	err     error
+	bug     mappingBug
+	also    *traceRecorder // another mapping of the same run (-trace-bug)
+}
+
+func newTraceRecorder(w *World, cl state.Cluster, bug mappingBug) (*traceRecorder, error) {
+	sm, err := state.New(cl)
+	if err != nil {
+		return nil, err
+	}
+	r := &traceRecorder{w: w, replica: sm, view: lifecycleView{Jobs: map[state.JobID]jobView{}}, bug: bug}
+	for _, n := range cl.Nodes {
+		r.nodes = append(r.nodes, n.Name)
+	}
+	r.states = []lifecycleStep{{Action: "init", View: r.view.clone()}}
+	return r, nil
+}
+
+// onApply is called by every controller after it applied index.
+func (r *traceRecorder) onApply(ctl uint64, index uint64, cmd state.Command, sm *state.Machine) {
+	if r.also != nil {
+		r.also.onApply(ctl, index, cmd, sm)
+	}
+	if r.err != nil || index <= r.last {
+		return
+	}
+	r.last = index
+	r.replica.Apply(cmd)
+	if r.replica.Hash() != sm.Hash() {
+		r.failf("trace recorder: controller %d's state after index %d differs from the recorded log's: a command was applied without OnApply (gap in the recorded log)", ctl, index)
+		return
+	}
+	next, err := projectLifecycle(r.replica, r.view, r.bug)
+	if err != nil {
+		r.failf("trace recorder at index %d: %v", index, err)
+		return
+	}
+	if next.equal(r.view) {
+		return // a stutter step: nothing the spec sees changed
+	}
+	steps := lifecycleSteps(r.view, next, commandNode(r.replica, cmd), r.bug)
+	if len(r.states)+len(steps) > maxTraceStates {
+		r.failf("trace recorder: more than %d states", maxTraceStates)
+		return
+	}
+	r.states = append(r.states, steps...)
+	r.view = next
+}
+
+func (r *traceRecorder) failf(format string, args ...any) {
+	r.err = fmt.Errorf(format, args...)
+	r.w.fail("%v", r.err)
+}
+
+// ITF encodes the trace as an ITF JSON document for tla/tracecheck.mjs
+// (README "Trace format contract"). The output depends only on the
+// recorded states: sets and maps are sorted, so one seed gives the same
+// bytes in every process.
+func (r *traceRecorder) ITF(seed uint64, description string) []byte {
+	return lifecycleITF(seed, description, r.nodes, r.states)
+}
+
+func lifecycleITF(seed uint64, description string, nodes []string, steps []lifecycleStep) []byte {
+	jobs := map[state.JobID]bool{}
+	maxRestarts := uint32(1)
+	for _, s := range steps {
+		for id, j := range s.View.Jobs {
+			jobs[id] = true
+			maxRestarts = max(maxRestarts, j.Restarts)
+		}
+	}
+	var ids []state.JobID
+	for id := range jobs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var b bytes.Buffer
+	b.WriteString("{\n\"#meta\": {\"format\": \"ITF\", \"spec\": \"JobLifecycle\", \"seed\": ")
+	b.WriteString(strconv.FormatUint(seed, 10))
+	b.WriteString(", \"source\": \"flurm sim (sim/itf.go)\", \"description\": ")
+	writeJSONString(&b, description)
+	b.WriteString(",\n  \"constants\": {\"Jobs\": {\"#set\": [")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeJSONString(&b, jobKey(id))
+	}
+	b.WriteString("]}, \"Nodes\": ")
+	sortedNodes := slices.Clone(nodes)
+	slices.Sort(sortedNodes)
+	writeStringSet(&b, sortedNodes)
+	fmt.Fprintf(&b, ", \"MaxRestarts\": %d}},\n", maxRestarts)
+	b.WriteString("\"vars\": [\"jobState\", \"alloc\", \"restarts\", \"down\", \"mbt::actionTaken\"],\n\"states\": [\n")
+	for i, s := range steps {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		writeLifecycleState(&b, i, s)
+	}
+	b.WriteString("\n]\n}\n")
+	return b.Bytes()
+}
+
+func jobKey(id state.JobID) string { return strconv.FormatUint(uint64(id), 10) }
+
+func writeLifecycleState(b *bytes.Buffer, index int, s lifecycleStep) {
+	ids := s.View.jobIDs()
+	fmt.Fprintf(b, "{\"#meta\": {\"index\": %d}, \"jobState\": {\"#map\": [", index)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("[")
+		writeJSONString(b, jobKey(id))
+		b.WriteString(", ")
+		writeJSONString(b, s.View.Jobs[id].State)
+		b.WriteString("]")
+	}
+	b.WriteString("]}, \"alloc\": {\"#map\": [")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("[")
+		writeJSONString(b, jobKey(id))
+		b.WriteString(", ")
+		writeStringSet(b, s.View.Jobs[id].Alloc)
+		b.WriteString("]")
+	}
+	b.WriteString("]}, \"restarts\": {\"#map\": [")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("[")
+		writeJSONString(b, jobKey(id))
+		fmt.Fprintf(b, ", %d]", s.View.Jobs[id].Restarts)
+	}
+	b.WriteString("]}, \"down\": ")
+	writeStringSet(b, s.View.Down)
+	b.WriteString(", \"mbt::actionTaken\": ")
+	writeJSONString(b, s.Action)
+	b.WriteString("}")
+}
+
+// writeStringSet writes an ITF set of strings; s must be sorted.
+func writeStringSet(b *bytes.Buffer, s []string) {
+	b.WriteString("{\"#set\": [")
+	for i, x := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeJSONString(b, x)
+	}
+	b.WriteString("]}")
+}
+
+// writeJSONString writes s as a JSON string, leaving <, > and & as they
+// are (encoding/json's default escapes them for HTML).
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes; Encode adds a newline
+	b.Truncate(b.Len() - 1)
+}
