@@ -162,6 +162,7 @@ func (s *Server) buildInfo(v View) *slurmproto.BuildInfoResponse {
 		EioTimeout:                 k.u16("EioTimeout", 60),
 		Epilog:                     k.str("Epilog", ""),
 		EpilogMsgTime:              k.u32("EpilogMsgTime", 2000),
+		EnforcePartLimits:          partitionEnforceAll,
 		ExtSensorsType:             k.str("ExtSensorsType", "ext_sensors/none"),
 		FirstJobID:                 max(c.FirstJobID, 1),
 		GetEnvTimeout:              k.u16("GetEnvTimeout", 2),
@@ -258,3 +259,8 @@ func (s *Server) buildInfo(v View) *slurmproto.BuildInfoResponse {
 	}
 	return b
 }
+
+// partitionEnforceAll is PARTITION_ENFORCE_ALL (slurm.h): FLURM's core
+// refuses a job over its partition's limits at submission, whatever
+// EnforcePartLimits says, so build info reports that behaviour.
+const partitionEnforceAll uint16 = 1

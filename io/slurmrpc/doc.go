@@ -106,13 +106,30 @@
 // ESLURM_NOT_SUPPORTED. A signal other than SIGKILL to a pending job gets
 // ESLURM_TRANSITION_STATE_NO_UPDATE, as in Slurm.
 //
+// A submission core rejects as not fitting its partition is answered as
+// slurmctld answers it: ESLURM_INVALID_NODE_COUNT for more nodes than the
+// partition has, ESLURM_TOO_MANY_REQUESTED_CPUS for more CPUs, and
+// otherwise ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE with the text sbatch
+// prints first ("CPU count per node can not be satisfied", "Memory
+// specification can not be satisfied"); an unknown partition adds
+// "invalid partition specified: NAME". An update of someone else's job
+// gets ESLURM_USER_ID_MISSING, as update_job_str answers (scancel and
+// requeue get ESLURM_ACCESS_DENIED). Resuming a drained node that never
+// registered clears the drain and answers ESLURM_INVALID_NODE_STATE, as
+// update_node does for a node whose base state is UNKNOWN. Build info reports EnforcePartLimits
+// ALL, which is what core does whatever slurm.conf says.
+//
 // Info requests are always answered with full data: the last_update of a
 // request never yields SLURM_NO_CHANGE_IN_DATA.
 //
 // # Records
 //
 // Job records are built by jobinfo.go from state.Job plus the controller's
-// pending reason and expected start; node records by nodeinfo.go, with the
+// pending reason and expected start (a pending job whose partition has
+// fewer usable nodes than it needs, because nodes are down, drained or
+// never registered, shows "ReqNodeNotAvail, UnavailableNodes:<nodes>" in
+// place of Resources or Priority, and a job with a future --begin has
+// that time as its eligible, accrue and start time, as in slurmctld); node records by nodeinfo.go, with the
 // node state derived from health and holds (IDLE, MIXED, ALLOCATED,
 // DOWN, UNKNOWN, with DRAIN, COMPLETING and NO_RESPOND flags). Values
 // FLURM does not know are sent as Slurm sends unknown values (CPU load and

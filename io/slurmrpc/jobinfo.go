@@ -3,6 +3,7 @@ package slurmrpc
 import (
 	"strings"
 
+	"github.com/flurm/flurm/core/hostlist"
 	"github.com/flurm/flurm/core/state"
 	"github.com/flurm/flurm/io/slurmproto"
 )
@@ -68,6 +69,59 @@ type jobContext struct {
 	held       map[state.JobAttempt]bool  // attempts some node still holds
 	heldCPUs   map[state.JobAttempt]int64 // the CPUs they hold
 	partMinMem []int64                    // smallest node memory per partition
+	partAvail  []partAvailability         // per partition
+}
+
+// partAvailability is how many of a partition's nodes can take jobs
+// (registered, not down, not drained) and the others as a host list.
+type partAvailability struct {
+	available   int
+	unavailable string
+}
+
+func availability(m *state.Machine) []partAvailability {
+	nodes := m.Nodes()
+	parts := m.Partitions()
+	out := make([]partAvailability, len(parts))
+	for i := range parts {
+		var names []string
+		for _, n := range parts[i].Nodes {
+			switch {
+			case n < 0 || n >= len(nodes):
+			case nodes[n].Available():
+				out[i].available++
+			default:
+				names = append(names, nodes[n].Name)
+			}
+		}
+		out[i].unavailable = hostlist.Compress(names)
+	}
+	return out
+}
+
+// nodesNotAvail is slurmctld's WAIT_NODE_NOT_AVAIL for a pending job
+// that is waiting only on the scheduler: when its partition has fewer
+// usable nodes than the job needs because some are down, drained or
+// never registered, select_nodes fails with ESLURM_NODE_NOT_AVAIL and
+// the job shows "ReqNodeNotAvail, UnavailableNodes:<those nodes>" (what
+// clients print for a cluster whose slurmds are not running) rather than
+// Resources, Priority or BeginTime.
+func (c *jobContext) nodesNotAvail(j *state.Job, reason uint16) (string, bool) {
+	if j.State != state.JobPending || j.Spec.Hold || j.Partition < 0 || j.Partition >= len(c.partAvail) {
+		return "", false
+	}
+	switch reason {
+	case reasonNone, reasonResources, reasonPriority, reasonBeginTime:
+		// slurmctld shows ReqNodeNotAvail for a job waiting for its
+		// --begin time too, while its nodes are unusable.
+	default:
+		return "", false
+	}
+	pa := c.partAvail[j.Partition]
+	if pa.unavailable == "" || pa.available >= max(j.Spec.NumNodes, 1) {
+		return "", false
+	}
+	return "ReqNodeNotAvail, UnavailableNodes:" + pa.unavailable, true
 }
 
 func newJobContext(v View, show uint16) *jobContext {
@@ -85,7 +139,7 @@ func newJobContext(v View, show uint16) *jobContext {
 		}
 	}
 	return &jobContext{v: v, nodeNames: names, cluster: clusterName(v.Conf), plugin: selectPluginID(v.Conf), show: show, held: held, heldCPUs: heldCPUs,
-		partMinMem: minNodeMem(v.State)}
+		partMinMem: minNodeMem(v.State), partAvail: availability(v.State)}
 }
 
 // completing reports whether nodes still hold resources of a job that is
@@ -232,6 +286,10 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 		nodes = int64(len(j.Nodes)) // total_nodes once started
 	}
 	reason, expected := jobReason(v, j)
+	desc, notAvail := c.nodesNotAvail(j, reason)
+	if notAvail {
+		reason, expected = reasonNodeNotAvail, 0
+	}
 	r := slurmproto.JobInfo{
 		ArrayTaskID:  slurmproto.NoVal,
 		JobID:        uint32(j.ID),
@@ -240,6 +298,7 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 		JobState:     uint32(j.State),
 		BatchFlag:    1,
 		StateReason:  reason,
+		StateDesc:    optStr(desc),
 		RestartCnt:   uint16(min(j.Attempt, 0xffff)),
 		ShowFlags:    c.show,
 		TimeLimit:    minutes(j.TimeLimit),
@@ -324,6 +383,17 @@ func (c *jobContext) fillTimes(r *slurmproto.JobInfo, j *state.Job, expected int
 	switch {
 	case j.State == state.JobPending:
 		r.LastSchedEval = slurmproto.Time(j.SubmitTime)
+		if j.Spec.BeginTime > c.v.Now.Unix() {
+			// slurmctld sets a job's start time to its --begin time at
+			// submission, held or not, so squeue --start shows it.
+			r.EligibleTime = slurmproto.Time(j.Spec.BeginTime)
+			r.AccrueTime = r.EligibleTime
+			r.StartTime = r.EligibleTime
+			if j.TimeLimit > 0 {
+				r.EndTime = slurmproto.Time(j.Spec.BeginTime + j.TimeLimit)
+			}
+			break
+		}
 		if j.Spec.Hold {
 			break // a held job is not eligible and accrues nothing
 		}

@@ -184,6 +184,11 @@ func handleUpdateJob(s *Server, r *request) reply {
 		return rcReply(rcNotSupported)
 	}
 	_, code := s.do(r, op)
+	if code == slurmproto.RCAccessDenied {
+		// update_job_str answers a non-owner ESLURM_USER_ID_MISSING
+		// ("Invalid user id"), unlike scancel and requeue.
+		code = slurmproto.RCUserIDMissing
+	}
 	return rcReply(code)
 }
 

@@ -69,6 +69,7 @@ func handleUpdateNode(s *Server, r *request) reply {
 	// request is applied to all its nodes or to none.
 	code := slurmproto.RCSuccess
 	skip := make(map[string]bool)
+	resumedUnknown := false
 	s.Backend.Read(func(v View) {
 		nodes := v.State.Nodes()
 		for _, name := range names {
@@ -81,6 +82,12 @@ func handleUpdateNode(s *Server, r *request) reply {
 			switch {
 			case req.NodeState == nodeUpdateResume && !n.Drain && !n.Down:
 				code = rcInvalidNodeState // nothing to resume from
+			case req.NodeState == nodeUpdateResume && !n.Down && !n.Registered:
+				// update_node clears DRAIN, then finds the node's base
+				// state UNKNOWN no valid target and answers
+				// ESLURM_INVALID_NODE_STATE: the drain is gone all the
+				// same (scontrol prints an error, sinfo -R is empty).
+				resumedUnknown = true
 			case req.NodeState == nodeUpdateUndrain && !n.Drain:
 				skip[name] = true // already undrained: nothing to do
 			case req.NodeState == nodeUpdateUndrain && n.Down:
@@ -104,6 +111,9 @@ func handleUpdateNode(s *Server, r *request) reply {
 		if code != slurmproto.RCSuccess && first == slurmproto.RCSuccess {
 			first = code
 		}
+	}
+	if first == slurmproto.RCSuccess && resumedUnknown {
+		first = rcInvalidNodeState
 	}
 	return rcReply(first)
 }

@@ -69,7 +69,7 @@ func TestSubmitOptions(t *testing.T) {
 	r := recs[0]
 	if r.TimeLimit != 90 || r.Nice != slurmproto.NiceOffset+10 || r.NumNodes != 2 || r.NumTasks != 4 || r.NumCPUs != 4 ||
 		r.PnMinMemory != 300|memPerCPUBit || r.Shared != 0 || r.Requeue != 0 || r.StateReason != reasonBeginTime ||
-		r.EligibleTime != 0 || r.StdOut.String() != "out-%j" || r.Comment.String() != "hello" ||
+		r.EligibleTime != slurmproto.Time(capturedSubmit+600) || r.StartTime != r.EligibleTime || r.StdOut.String() != "out-%j" || r.Comment.String() != "hello" ||
 		r.TRESReqStr.String() != "cpu=4,mem=1200M,node=2,billing=4" {
 		t.Errorf("record %+v", r)
 	}
@@ -103,6 +103,7 @@ func TestSubmitRefusals(t *testing.T) {
 		{"account", 0, func(d *slurmproto.JobDesc) { d.Account = slurmproto.S("a") }, rcNotSupported, "--account"},
 		{"gres", 0, func(d *slurmproto.JobDesc) { d.TRESPerNode = slurmproto.S("gres:gpu:1") }, rcNotSupported, "--gres"},
 		{"nodelist", 0, func(d *slurmproto.JobDesc) { d.ReqNodes = slurmproto.S("n001") }, rcNotSupported, "--nodelist"},
+		{"node range", 0, func(d *slurmproto.JobDesc) { d.MinNodes, d.MaxNodes = 1, 2 }, rcNotSupported, "-N min-max"},
 		{"script args", 0, func(d *slurmproto.JobDesc) { d.Argv = []string{"job.sh", "x"} }, rcNotSupported, "arguments"},
 		{"two partitions", 0, func(d *slurmproto.JobDesc) { d.Partition = slurmproto.S("a,b") }, rcNotSupported, "partition"},
 		{"other user", 1000, func(d *slurmproto.JobDesc) { d.UserID = 0 }, slurmproto.RCUserIDMissing, "user_id"},
@@ -110,7 +111,11 @@ func TestSubmitRefusals(t *testing.T) {
 		{"no environment", 0, func(d *slurmproto.JobDesc) { d.Environment = nil }, rcEnvMissing, ""},
 		{"negative nice", 1000, func(d *slurmproto.JobDesc) { d.UserID, d.GroupID, d.Nice = 1000, 1000, slurmproto.NiceOffset-5 }, rcInvalidNice, ""},
 		{"bad partition", 0, func(d *slurmproto.JobDesc) { d.Partition = slurmproto.S("nope") }, slurmproto.RCInvalidPartitionName, ""},
-		{"too big", 0, func(d *slurmproto.JobDesc) { d.MinNodes = 17 }, slurmproto.RCRequestedNodeConfigUnavailable, ""},
+		{"too many nodes", 0, func(d *slurmproto.JobDesc) { d.MinNodes = 17 }, rcInvalidNodeCount, ""},
+		{"cpus over the partition", 0, func(d *slurmproto.JobDesc) { d.NumTasks = 33 }, rcTooManyRequestedCPUs, ""},
+		{"cpus per node", 0, func(d *slurmproto.JobDesc) { d.CPUsPerTask, d.PnMinCPUs = 3, 3 }, slurmproto.RCRequestedNodeConfigUnavailable, "CPU count per node can not be satisfied"},
+		{"memory", 0, func(d *slurmproto.JobDesc) { d.PnMinMemory = 1001 }, slurmproto.RCRequestedNodeConfigUnavailable, "Memory specification can not be satisfied"},
+		{"unknown partition", 0, func(d *slurmproto.JobDesc) { d.Partition = slurmproto.S("nope") }, slurmproto.RCInvalidPartitionName, "invalid partition specified: nope"},
 		{"too many cpus", 0, func(d *slurmproto.JobDesc) { d.CPUsPerTask = 3 }, slurmproto.RCRequestedNodeConfigUnavailable, ""},
 	}
 	for _, c := range cases {
@@ -185,8 +190,9 @@ func TestUpdateJob(t *testing.T) {
 	if rc := update(0, func(d *slurmproto.JobDesc) { d.Priority, d.AllocSID = 0, 0 }); rc != 0 || !h.be.job(14).Spec.Hold {
 		t.Fatalf("hold: rc %d", rc)
 	}
-	// Someone else's job: ESLURM_ACCESS_DENIED from core.
-	if rc := update(1000, func(d *slurmproto.JobDesc) { d.TimeLimit = 5 }); rc != slurmproto.RCAccessDenied {
+	// Someone else's job: core's ESLURM_ACCESS_DENIED becomes
+	// ESLURM_USER_ID_MISSING, which slurmctld answers for update job.
+	if rc := update(1000, func(d *slurmproto.JobDesc) { d.TimeLimit = 5 }); rc != slurmproto.RCUserIDMissing {
 		t.Errorf("other user: rc %d", rc)
 	}
 	// A field core cannot change: refused, and nothing else applied.

@@ -53,7 +53,7 @@ func handleSubmit(s *Server, r *request) reply {
 	spec.User = userName(r.id.UID)
 	rep, code := s.do(r, msg.OpSubmit{Spec: spec})
 	if code != slurmproto.RCSuccess {
-		return rcReply(code)
+		return s.submitRejection(code, &spec).reply()
 	}
 	s.stats.addSubmit()
 	resp := &slurmproto.SubmitBatchJobResponse{JobID: uint32(rep.Job), StepID: slurmproto.BatchScript}
@@ -293,6 +293,10 @@ func checkUnsupported(d *slurmproto.JobDesc) *submitError {
 		return unsupported("--cpu-freq")
 	case d.MaxNodes != slurmproto.NoVal && d.MinNodes != slurmproto.NoVal && d.MaxNodes < d.MinNodes:
 		return &submitError{code: rcInvalidNodeCount}
+	case d.MaxNodes != slurmproto.NoVal && d.MaxNodes != 0 && d.MinNodes != slurmproto.NoVal && d.MaxNodes > d.MinNodes:
+		// A job gets exactly its node count in core: taking the
+		// minimum of -N min-max silently would change the job.
+		return unsupported("node count ranges (-N min-max)")
 	case d.OpenMode != 0:
 		return unsupported("--open-mode")
 	case d.Overcommit != slurmproto.NoVal8 && d.Overcommit != 0:
