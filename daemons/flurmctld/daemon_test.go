@@ -333,3 +333,15 @@ func TestRefusesBadStartup(t *testing.T) {
 		t.Fatalf("start on a host that is no controller: %v\n%s", err, out)
 	}
 }
+
+// TestLoneControllerServesAtOnce: the first request a client sends once the
+// port accepts must be served, not answered "standby" while the only
+// controller is still electing itself (clients have no backup to try).
+func TestLoneControllerServesAtOnce(t *testing.T) {
+	l := newLab(t, 1)
+	l.start(1) // returns as soon as the port accepts a connection
+	got, b, err := l.call(1, slurmproto.RequestSubmitBatchJob, readSubmit(t))
+	if err != nil || got != slurmproto.ResponseSubmitBatchJob {
+		t.Fatalf("first request after start: %v %+v %v", got, b, err)
+	}
+}

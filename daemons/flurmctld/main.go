@@ -220,6 +220,13 @@ func (d *daemon) start() error {
 		return err
 	}
 
+	if len(ids) == 1 {
+		// A lone controller elects itself within about one election
+		// timeout. Serving before that would answer "backup controller in
+		// standby mode" to clients that have no backup to try; the
+		// listeners already accept, so clients just wait a moment.
+		d.waitLeader(5 * time.Second)
+	}
 	d.srv = &slurmrpc.Server{Backend: d.rt, Auth: auth, Logger: d.log.With("component", "rpc"),
 		MessageTimeout: c.MessageTimeout, ControllerIndex: uint16(id - 1),
 		OnShutdown:    func(uint16) { d.requestStop("scontrol shutdown") },
@@ -372,4 +379,22 @@ func logLevel(c *conf.Config, verbose int) slog.Level {
 		level = min(level, slog.LevelInfo) - slog.Level(4*(verbose-1))
 	}
 	return level
+}
+
+// waitLeader returns once this controller leads, or after limit.
+func (d *daemon) waitLeader(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		leader := false
+		d.rt.Read(func(v slurmrpc.View) { leader = v.Leader })
+		if leader {
+			return
+		}
+		select {
+		case <-d.rt.Done():
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	d.log.Warn("not leader yet; serving anyway", "waited", limit)
 }
