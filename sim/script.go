@@ -279,6 +279,13 @@ func (s *Script) submit(a argSet) (string, error) {
 	exit, _ := a.int("exit", 0)
 	spec.Script = fmt.Sprintf("#!sim run=%d exit=%d", int64(run/time.Second), exit)
 	spec.Requeue, spec.Hold, spec.Exclusive = a.str("requeue", "true") == "true", a.has("hold"), a.has("exclusive")
+	// dep=afterok:1 or dep=(afterok:1,after:2): sbatch --dependency syntax;
+	// a list is joined with "," (all of), "?" inside a value means any of.
+	if deps, ok := a["dep"]; ok {
+		if spec.Dependencies, spec.DependAny, err = state.ParseDependency(strings.Join(deps, ",")); err != nil {
+			return "", fmt.Errorf("dep: %v", err)
+		}
+	}
 	c := s.clientFor(a)
 	var seqs []uint64
 	for i := 0; i < count; i++ {

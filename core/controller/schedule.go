@@ -38,7 +38,13 @@ func snapshotForScheduler(sm *state.Machine, now int64) sched.Snapshot {
 		})
 	}
 	sm.Jobs(func(j *state.Job) bool {
-		if j.State == state.JobPending && sm.Startable(j) {
+		if j.State != state.JobPending {
+			return true
+		}
+		if ok, _ := sm.DependencyState(j); !ok {
+			return true // not eligible: dependencyVerdicts gives its reason
+		}
+		if sm.Startable(j) {
 			s.Pending = append(s.Pending, sched.PendingJob{
 				ID: uint32(j.ID), Priority: j.Priority, SubmitTime: j.SubmitTime, Partition: j.Partition,
 				NumNodes: j.Spec.NumNodes, CPUsPerNode: j.CPUsPerNode, MemPerNodeMB: j.MemPerNode,
@@ -60,7 +66,7 @@ func (c *Controller) schedule() {
 	now := c.now.Unix()
 	plan := sched.Schedule(snapshotForScheduler(c.sm, now), c.cfg.Sched)
 	c.stats.SchedCycles++
-	c.duties.plan = c.duties.plan[:0]
+	c.duties.plan = dependencyVerdicts(c.sm, c.duties.plan[:0])
 	for _, v := range plan.Pending {
 		c.duties.plan = append(c.duties.plan, pendingVerdict{Job: state.JobID(v.JobID), Reason: string(v.Reason), Start: v.ExpectedStart})
 	}
@@ -73,4 +79,32 @@ func (c *Controller) schedule() {
 	}
 	c.stats.SchedStarts += uint64(len(start.Allocs))
 	c.proposeDuty("sched", start)
+}
+
+// Slurm's pending reasons for a job waiting on other jobs.
+const (
+	ReasonDependency      = "Dependency"
+	ReasonDependencyNever = "DependencyNeverSatisfied"
+)
+
+// dependencyVerdicts gives every pending job whose dependencies do not hold
+// its reason. The scheduler never sees these jobs: like slurmctld, FLURM
+// does not consider a job before its dependencies are satisfied, so it
+// reserves nothing for it. A dependency that can never be satisfied leaves
+// the job pending (slurmctld's default without kill_invalid_depend).
+func dependencyVerdicts(sm *state.Machine, out []pendingVerdict) []pendingVerdict {
+	sm.Jobs(func(j *state.Job) bool {
+		if j.State != state.JobPending {
+			return true
+		}
+		if ok, never := sm.DependencyState(j); !ok {
+			reason := ReasonDependency
+			if never {
+				reason = ReasonDependencyNever
+			}
+			out = append(out, pendingVerdict{Job: j.ID, Reason: reason})
+		}
+		return true
+	})
+	return out
 }

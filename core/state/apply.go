@@ -154,12 +154,19 @@ func (m *Machine) applySubmit(c Submit) Result {
 		return failed(reject(ErrTooManyJobs, "Job limit reached (MaxJobCount=%d)", m.opts.MaxJobCount))
 	}
 	part, limit, e := m.validateSpec(&c.Spec)
+	if e == nil {
+		e = m.validateDependencies(&c.Spec)
+	}
 	if e != nil {
 		return failed(e)
 	}
 	_, cpus, mem := resources(&c.Spec)
 	spec := c.Spec
 	spec.Env = slices.Clone(spec.Env)
+	spec.Dependencies = m.knownDependencies(spec.Dependencies)
+	if len(spec.Dependencies) == 0 {
+		spec.DependAny = false
+	}
 	spec.NumNodes = max(spec.NumNodes, 1)
 	j := &Job{
 		ID: m.nextID, Spec: spec, State: JobPending, Partition: part,

@@ -248,10 +248,16 @@ func encodeSpec(w *writer, s *JobSpec) {
 	w.str(s.Comment)
 	w.str(s.Script)
 	w.strs(s.Env)
+	w.uvarint(uint64(len(s.Dependencies)))
+	for _, d := range s.Dependencies {
+		w.u8(uint8(d.Type))
+		w.uvarint(uint64(d.Job))
+	}
+	w.bool(s.DependAny)
 }
 
 func decodeSpec(r *reader) JobSpec {
-	return JobSpec{
+	s := JobSpec{
 		Name: r.str(), UID: r.u32(), GID: r.u32(), User: r.str(), Partition: r.str(),
 		NumNodes: r.int(), NumTasks: r.int(), CPUsPerTask: r.int(),
 		MemPerNode: r.varint(), MemPerCPU: r.varint(), TimeLimit: r.varint(), BeginTime: r.varint(),
@@ -259,6 +265,14 @@ func decodeSpec(r *reader) JobSpec {
 		WorkDir: r.str(), StdOut: r.str(), StdErr: r.str(), Comment: r.str(), Script: r.str(),
 		Env: r.strs(),
 	}
+	if n := r.length(MaxDependencies, 2); n > 0 {
+		s.Dependencies = make([]Dependency, n)
+		for i := range s.Dependencies {
+			s.Dependencies[i] = Dependency{Type: DependType(r.u8()), Job: JobID(r.u32())}
+		}
+	}
+	s.DependAny = r.bool()
+	return s
 }
 
 func (c Cancel) encode(w *writer) {

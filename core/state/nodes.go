@@ -50,6 +50,9 @@ func (m *Machine) canPlace(j *Job, nodes []int, now int64) bool {
 	if m.previousAttemptHeld(j) {
 		return false // like Slurm's COMPLETING: a requeued job waits until its last run is gone
 	}
+	if ok, _ := m.DependencyState(j); !ok {
+		return false
+	}
 	p := &m.parts[j.Partition]
 	if p.State != PartitionUp && p.State != PartitionDrain {
 		return false

@@ -39,6 +39,10 @@ func genSpec(t *rapid.T) JobSpec {
 		Requeue:     rapid.Bool().Draw(t, "requeue"),
 		Exclusive:   rapid.Bool().Draw(t, "excl"),
 		Env:         rapid.SliceOfN(rapid.StringN(0, 5, 5), 0, 2).Draw(t, "env"),
+		Dependencies: rapid.SliceOfN(rapid.Custom(func(t *rapid.T) Dependency {
+			return Dependency{Type: DependType(rapid.IntRange(0, 5).Draw(t, "dtype")), Job: JobID(rapid.IntRange(0, 12).Draw(t, "djob"))}
+		}), 0, 2).Draw(t, "deps"),
+		DependAny: rapid.Bool().Draw(t, "depany"),
 	}
 }
 
@@ -129,6 +133,11 @@ func TestApplyProperties(t *testing.T) {
 			}
 			if err := m.Check(); err != nil {
 				t.Fatalf("after %#v: %v", c, err)
+			}
+			for _, a := range res.Launch {
+				if ok, _ := m.DependencyState(m.jobs[a.ID]); !ok {
+					t.Fatalf("job %d started with its dependency %v unsatisfied", a.ID, m.jobs[a.ID].Spec.Dependencies)
+				}
 			}
 			if res2 := twin.Apply(dec); !cmp.Equal(res, res2, cmpopts.EquateEmpty()) {
 				t.Fatalf("decoded command gave a different result: %+v vs %+v", res, res2)

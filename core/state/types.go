@@ -65,6 +65,10 @@ type JobSpec struct {
 	Comment     string
 	Script      string
 	Env         []string
+	// Dependencies must hold before the job may start: all of them, or
+	// any one when DependAny (sbatch --dependency with "?").
+	Dependencies []Dependency
+	DependAny    bool
 }
 
 // Limits on a job spec, checked before a submit is applied.

@@ -30,6 +30,7 @@ func TestCompat(t *testing.T) {
 	t.Run("bad-input", func(t *testing.T) { badInput(t, c) })
 	t.Run("restart", func(t *testing.T) { restart(t, c) })
 	t.Run("scancel", func(t *testing.T) { runCases(t, c, cancelCases()) })
+	t.Run("dependency", func(t *testing.T) { runCases(t, c, dependencyCases(10, c.oracle)) })
 	t.Run("shutdown", func(t *testing.T) { shutdown(t, c) })
 }
 
@@ -82,8 +83,8 @@ func rejectCases() []clientCase {
 			want: lines(failed + "Requested time limit is invalid (missing or exceeds some limit)")},
 		{name: "array-unsupported", args: cmd("sbatch --array=1-3 --wrap=true"), rc: 1,
 			want: lines("sbatch: error: FLURM does not support job arrays (--array)", failed+"Requested operation not supported on this system")},
-		{name: "dependency-unsupported", args: cmd("sbatch --dependency=afterok:1 --wrap=true"), rc: 1,
-			want: lines("sbatch: error: FLURM does not support job dependencies (--dependency)", failed+"Requested operation not supported on this system")},
+		{name: "singleton-unsupported", args: cmd("sbatch --dependency=singleton --wrap=true"), rc: 1,
+			want: lines("sbatch: error: FLURM does not support this dependency (--dependency=singleton); FLURM has after, afterany, afterok and afternotok", failed+"Requested operation not supported on this system")},
 		{name: "node-range-unsupported", args: cmd("sbatch -N 1-2 --wrap=true"), rc: 1,
 			want: lines("sbatch: error: FLURM does not support node count ranges (-N min-max)", failed+"Requested operation not supported on this system")},
 		{name: "nothing-consumed-an-id", args: cmd("squeue -h -o %i -S i"), want: lines("1", "2", "3", "4", "5", "6", "7", "8")},

@@ -96,8 +96,9 @@
 // handler for are answered EINVAL (22), as slurmctld_req does.
 //
 // Within supported RPCs, options core cannot represent are refused rather
-// than dropped: a submit using job arrays, dependencies, accounts, QOS,
-// reservations, GRES/TRES, node lists, features, mail, script arguments,
+// than dropped: a submit using job arrays, dependency types other than
+// after, afterany, afterok and afternotok (singleton, aftercorr, +time),
+// accounts, QOS, reservations, GRES/TRES, node lists, features, mail, script arguments,
 // and the other options listed in checkUnsupported gets
 // RESPONSE_SLURM_RC_MSG with ESLURM_NOT_SUPPORTED and a text naming the
 // option (sbatch prints it); an update job touching any other field, an

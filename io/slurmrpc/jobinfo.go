@@ -17,6 +17,7 @@ import (
 const (
 	reasonNone          uint16 = 0
 	reasonPriority      uint16 = 1
+	reasonDependency    uint16 = 2
 	reasonResources     uint16 = 3
 	reasonPartNodeLimit uint16 = 4
 	reasonPartTimeLimit uint16 = 5
@@ -29,6 +30,7 @@ const (
 	reasonDownNode      uint16 = 20
 	reasonExitCode      uint16 = 24
 	reasonTimeout       uint16 = 25
+	reasonDepInvalid    uint16 = 39
 	reasonPartConfig    uint16 = 178
 )
 
@@ -41,6 +43,7 @@ var reasonCodes = map[string]uint16{
 	"ReqNodeNotAvail": reasonNodeNotAvail, "JobHeldUser": reasonHeldUser,
 	"NodeDown": reasonDownNode, "NodeFail": reasonDownNode, "NonZeroExitCode": reasonExitCode,
 	"TimeLimit": reasonTimeout, "PartitionConfig": reasonPartConfig,
+	"Dependency": reasonDependency, "DependencyNeverSatisfied": reasonDepInvalid,
 }
 
 // Job bit flags (slurm.h) FLURM reports.
@@ -258,6 +261,13 @@ func jobReason(v View, j *state.Job) (uint16, int64) {
 		if j.Spec.Hold {
 			return reasonHeldUser, 0
 		}
+		// From the state, not the last scheduling pass, so a follower
+		// and a job submitted a moment ago answer the same.
+		if ok, never := v.State.DependencyState(j); never {
+			return reasonDepInvalid, 0
+		} else if !ok {
+			return reasonDependency, 0
+		}
 		if v.Controller != nil {
 			if why, start, ok := v.Controller.PendingReason(j.ID); ok {
 				return reasonCodes[why], start
@@ -310,6 +320,7 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 		Partition:    optStr(c.partitionName(j)),
 		SiteFactor:   slurmproto.NiceOffset,
 		Comment:      optStr(j.Spec.Comment),
+		Dependency:   optStr(c.v.State.DependencyString(j)),
 		ExitCode:     uint32(j.ExitCode&0xff)<<8 | uint32(j.Signal&0x7f),
 		JobResrcs:    slurmproto.JobResources{},
 		Name:         optStr(j.Spec.Name),

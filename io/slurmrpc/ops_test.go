@@ -1,9 +1,11 @@
 package slurmrpc
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/flurm/flurm/core/controller"
 	"github.com/flurm/flurm/core/sched"
 	"github.com/flurm/flurm/core/state"
 	"github.com/flurm/flurm/io/slurmproto"
@@ -86,7 +88,8 @@ func equalSpec(a, b state.JobSpec) bool {
 		a.MemPerNode == b.MemPerNode && a.MemPerCPU == b.MemPerCPU && a.TimeLimit == b.TimeLimit &&
 		a.BeginTime == b.BeginTime && a.Nice == b.Nice && a.Priority == b.Priority && a.Hold == b.Hold &&
 		a.Requeue == b.Requeue && a.Exclusive == b.Exclusive && a.WorkDir == b.WorkDir && a.StdOut == b.StdOut &&
-		a.StdErr == b.StdErr && a.Comment == b.Comment && a.Script == b.Script
+		a.StdErr == b.StdErr && a.Comment == b.Comment && a.Script == b.Script &&
+		slices.Equal(a.Dependencies, b.Dependencies) && a.DependAny == b.DependAny
 }
 
 func TestSubmitRefusals(t *testing.T) {
@@ -99,7 +102,9 @@ func TestSubmitRefusals(t *testing.T) {
 		text   string
 	}{
 		{"array", 0, func(d *slurmproto.JobDesc) { d.ArrayInx = slurmproto.S("1-3") }, rcNotSupported, "--array"},
-		{"dependency", 0, func(d *slurmproto.JobDesc) { d.Dependency = slurmproto.S("afterok:1") }, rcNotSupported, "--dependency"},
+		{"malformed dependency", 0, func(d *slurmproto.JobDesc) { d.Dependency = slurmproto.S("afterok:x") }, rcDependency, ""},
+		{"empty dependency list", 0, func(d *slurmproto.JobDesc) { d.Dependency = slurmproto.S("?,") }, rcDependency, ""},
+		{"singleton", 0, func(d *slurmproto.JobDesc) { d.Dependency = slurmproto.S("singleton") }, rcNotSupported, "--dependency=singleton"},
 		{"account", 0, func(d *slurmproto.JobDesc) { d.Account = slurmproto.S("a") }, rcNotSupported, "--account"},
 		{"gres", 0, func(d *slurmproto.JobDesc) { d.TRESPerNode = slurmproto.S("gres:gpu:1") }, rcNotSupported, "--gres"},
 		{"nodelist", 0, func(d *slurmproto.JobDesc) { d.ReqNodes = slurmproto.S("n001") }, rcNotSupported, "--nodelist"},
@@ -401,6 +406,13 @@ func TestSchedulerReasonsHaveCodes(t *testing.T) {
 	}
 	for r, code := range want {
 		if got, ok := reasonCodes[string(r)]; !ok || got != code {
+			t.Errorf("reason %q: code %d (known %v), want %d", r, got, ok, code)
+		}
+	}
+	// The controller's dependency verdicts: WAIT_DEPENDENCY, WAIT_DEP_INVALID.
+	deps := map[string]uint16{controller.ReasonDependency: 2, controller.ReasonDependencyNever: 39}
+	for r, code := range deps {
+		if got, ok := reasonCodes[r]; !ok || got != code {
 			t.Errorf("reason %q: code %d (known %v), want %d", r, got, ok, code)
 		}
 	}

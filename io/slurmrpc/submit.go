@@ -1,6 +1,7 @@
 package slurmrpc
 
 import (
+	"errors"
 	"fmt"
 	"os/user"
 	"strconv"
@@ -126,6 +127,9 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 		BeginTime: int64(d.BeginTime),
 		Requeue:   opts.JobRequeue,
 	}
+	if e := dependencySpec(&spec, d.Dependency.String()); e != nil {
+		return spec, e
+	}
 	if d.MinNodes != slurmproto.NoVal {
 		spec.NumNodes = int(min(d.MinNodes, state.MaxNodesPerJob+1))
 	}
@@ -189,6 +193,25 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 	return spec, nil
 }
 
+// rcDependency is ESLURM_DEPENDENCY: slurmctld's answer to a dependency it
+// cannot parse or that names a job it does not know.
+const rcDependency = uint32(state.ErrDependency)
+
+// dependencySpec parses --dependency. Malformed syntax gets slurmctld's
+// plain ESLURM_DEPENDENCY; valid Slurm forms FLURM does not implement
+// (singleton, aftercorr, +time, array tasks) are refused by name.
+func dependencySpec(spec *state.JobSpec, dep string) *submitError {
+	deps, anyOf, err := state.ParseDependency(dep)
+	switch {
+	case errors.Is(err, state.ErrDependencyUnsupported):
+		return unsupported("this dependency (--dependency=" + dep + "); FLURM has after, afterany, afterok and afternotok")
+	case err != nil:
+		return &submitError{code: rcDependency}
+	}
+	spec.Dependencies, spec.DependAny = deps, anyOf
+	return nil
+}
+
 // memorySpec applies pn_min_memory: MB per node, or per CPU with the
 // MEM_PER_CPU bit.
 func memorySpec(spec *state.JobSpec, v uint64) *submitError {
@@ -215,7 +238,6 @@ func checkUnsupported(d *slurmproto.JobDesc) *submitError {
 		what string
 	}{
 		{d.ArrayInx, "job arrays (--array)"},
-		{d.Dependency, "job dependencies (--dependency)"},
 		{d.Features, "node features (--constraint)"},
 		{d.Prefer, "--prefer"},
 		{d.ClusterFeatures, "--cluster-constraint"},
