@@ -286,6 +286,13 @@ func (s *Script) submit(a argSet) (string, error) {
 			return "", fmt.Errorf("dep: %v", err)
 		}
 	}
+	// array=1-4 or array=(1,3,5-7): sbatch --array syntax; each submit
+	// creates one job per task.
+	if tasks, ok := a["array"]; ok {
+		if spec.ArrayTasks, err = state.ParseArray(strings.Join(tasks, ","), state.DefaultMaxArraySize); err != nil {
+			return "", fmt.Errorf("array: %v", err)
+		}
+	}
 	c := s.clientFor(a)
 	var seqs []uint64
 	for i := 0; i < count; i++ {
@@ -382,7 +389,7 @@ func (s *Script) jobOrNodeOp(cmd string, a argSet) (string, error) {
 	var op msg.Op
 	switch cmd {
 	case "cancel":
-		op = msg.OpCancel{ID: state.JobID(id)}
+		op = msg.OpCancel{ID: state.JobID(id), Array: a.has("array")}
 	case "requeue":
 		op = msg.OpRequeue{ID: state.JobID(id)}
 	case "update":
@@ -550,6 +557,9 @@ func (s *Script) show(a argSet) (string, error) {
 	case "jobs":
 		sm.Jobs(func(j *state.Job) bool {
 			fmt.Fprintf(&b, "job %d %s", j.ID, j.State)
+			if j.IsArrayTask() {
+				fmt.Fprintf(&b, " array=%d_%d", j.ArrayJobID, j.ArrayTaskID)
+			}
 			if len(j.Nodes) > 0 {
 				fmt.Fprintf(&b, " nodes=%s", nodeNames(sm, j.Nodes))
 			}

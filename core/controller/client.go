@@ -52,7 +52,7 @@ func (c *Controller) toCommand(m msg.ClientRequest) (state.Command, *state.Error
 		spec.UID = m.UID // identity comes from authentication, never from the request body
 		return state.Submit{Client: m.Client, Seq: m.Seq, Time: now, Spec: spec}, nil
 	case msg.OpCancel:
-		return state.Cancel{ID: op.ID, Time: now, UID: m.UID}, nil
+		return state.Cancel{ID: op.ID, Time: now, UID: m.UID, Array: op.Array}, nil
 	case msg.OpUpdate:
 		return state.Update{ID: op.ID, Time: now, UID: m.UID, TimeLimit: op.TimeLimit, Priority: op.Priority,
 			Nice: op.Nice, Hold: op.Hold, NumNodes: op.NumNodes, Partition: op.Partition, Name: op.Name}, nil

@@ -16,6 +16,7 @@ func ClusterFromConf(c *conf.Config, slurmUID uint32) (state.Cluster, error) {
 		FirstJobID: state.JobID(c.FirstJobID), MaxJobCount: int(c.MaxJobCount),
 		JobRequeue: c.JobRequeue, MinJobAge: int64(c.MinJobAge / time.Second),
 		SlurmUID: slurmUID, ReturnToService: int(c.ReturnToService),
+		MaxArraySize: c.MaxArraySize,
 	}}
 	index := make(map[string]int, len(c.Nodes))
 	for i, n := range c.Nodes {

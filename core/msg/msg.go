@@ -56,8 +56,12 @@ type Op interface{ isOp() }
 // OpSubmit submits a batch job.
 type OpSubmit struct{ Spec state.JobSpec }
 
-// OpCancel cancels a job.
-type OpCancel struct{ ID state.JobID }
+// OpCancel cancels a job; with Array, every task of the job array ID
+// (state.Cancel).
+type OpCancel struct {
+	ID    state.JobID
+	Array bool
+}
 
 // OpUpdate changes a job; nil fields are left alone.
 type OpUpdate struct {

@@ -157,6 +157,9 @@ func (m *Machine) applySubmit(c Submit) Result {
 	if e == nil {
 		e = m.validateDependencies(&c.Spec)
 	}
+	if e == nil {
+		e = m.validateArray(c.Spec.ArrayTasks)
+	}
 	if e != nil {
 		return failed(e)
 	}
@@ -168,26 +171,39 @@ func (m *Machine) applySubmit(c Submit) Result {
 		spec.DependAny = false
 	}
 	spec.NumNodes = max(spec.NumNodes, 1)
-	j := &Job{
-		ID: m.nextID, Spec: spec, State: JobPending, Partition: part,
-		SubmitTime: c.Time, CPUsPerNode: cpus, MemPerNode: mem, TimeLimit: limit,
+	tasks := spec.ArrayTasks
+	spec.ArrayTasks = nil
+	first := m.nextID
+	count := max(len(tasks), 1)
+	for i := range count {
+		j := &Job{
+			ID: m.nextID, Spec: spec, State: JobPending, Partition: part,
+			SubmitTime: c.Time, CPUsPerNode: cpus, MemPerNode: mem, TimeLimit: limit,
+		}
+		j.Spec.Env = slices.Clone(spec.Env) // records never share backing arrays
+		j.Spec.Dependencies = slices.Clone(spec.Dependencies)
+		if spec.Exclusive {
+			j.CPUsPerNode, j.MemPerNode = cpus, mem // the hold widens to the whole node at start
+		}
+		if len(tasks) > 0 {
+			j.ArrayJobID, j.ArrayTaskID = first, tasks[i]
+		}
+		j.Priority = m.priority(j)
+		m.nextID++
+		if m.nextID == 0 { // wrapped: Slurm restarts at FirstJobId
+			m.nextID = m.opts.FirstJobID
+		}
+		if _, taken := m.jobs[m.nextID]; taken {
+			// validateArray made sure this cannot happen within an
+			// array, so no task has been added when it does.
+			return failed(reject(ErrTooManyJobs, "job id space exhausted"))
+		}
+		m.addJob(j)
 	}
-	if spec.Exclusive {
-		j.CPUsPerNode, j.MemPerNode = cpus, mem // the hold widens to the whole node at start
-	}
-	j.Priority = m.priority(j)
-	m.nextID++
-	if m.nextID == 0 { // wrapped: Slurm restarts at FirstJobId
-		m.nextID = m.opts.FirstJobID
-	}
-	if _, taken := m.jobs[m.nextID]; taken {
-		return failed(reject(ErrTooManyJobs, "job id space exhausted"))
-	}
-	m.addJob(j)
 	if c.Client != "" {
-		m.requests[key] = j.ID
+		m.requests[key] = first
 	}
-	return Result{Job: j.ID}
+	return Result{Job: first}
 }
 
 func (m *Machine) ownJob(id JobID, uid uint32) (*Job, *Error) {
@@ -206,10 +222,38 @@ func (m *Machine) applyCancel(c Cancel) Result {
 	if e != nil {
 		return failed(e)
 	}
+	if c.Array && j.ArrayJobID == c.ID {
+		return m.cancelArray(c)
+	}
 	if j.State.Terminal() {
 		return failed(reject(ErrAlreadyDone, "Job/step already completing or completed"))
 	}
 	return m.end(j, JobCancelled, c.Time, "")
+}
+
+// cancelArray cancels every unfinished task of array c.ID. Each task is
+// checked for ownership first, so a rejection changes nothing.
+func (m *Machine) cancelArray(c Cancel) Result {
+	tasks := m.ArrayTasks(c.ID)
+	live := 0
+	for _, t := range tasks {
+		if t.Spec.UID != c.UID && !m.isOperator(c.UID) {
+			return failed(reject(ErrAccessDenied, "Access/permission denied"))
+		}
+		if !t.State.Terminal() {
+			live++
+		}
+	}
+	if live == 0 {
+		return failed(reject(ErrAlreadyDone, "Job/step already completing or completed"))
+	}
+	r := Result{Job: c.ID}
+	for _, t := range tasks {
+		if !t.State.Terminal() {
+			r.Kill = append(r.Kill, m.end(t, JobCancelled, c.Time, "").Kill...)
+		}
+	}
+	return r
 }
 
 // end moves a pending or running job to a terminal state. Its holds stay

@@ -48,6 +48,9 @@ func (m *Machine) Check() error {
 		if id >= m.nextID && m.nextID >= m.order[0] {
 			return fmt.Errorf("job %d not below next id %d", id, m.nextID)
 		}
+		if j.ArrayJobID > id || len(j.Spec.ArrayTasks) > 0 {
+			return fmt.Errorf("job %d: bad array fields (array %d, %d task ids kept)", id, j.ArrayJobID, len(j.Spec.ArrayTasks))
+		}
 		cur := JobAttempt{j.ID, j.Attempt}
 		switch {
 		case j.Running():

@@ -41,11 +41,14 @@ type Submit struct {
 	Spec   JobSpec
 }
 
-// Cancel ends a pending or running job (scancel).
+// Cancel ends a pending or running job (scancel). With Array set, ID
+// names a whole job array: every unfinished task of it is cancelled (a job
+// that is no array's id is cancelled alone, as scancel N_* does).
 type Cancel struct {
-	ID   JobID
-	Time int64
-	UID  uint32
+	ID    JobID
+	Time  int64
+	UID   uint32
+	Array bool
 }
 
 // Update changes fields of a job (scontrol update job). A nil field is
@@ -183,7 +186,7 @@ func Decode(b []byte) (Command, error) {
 	case kindSubmit:
 		c = decodeSubmit(r)
 	case kindCancel:
-		c = Cancel{ID: JobID(r.u32()), Time: r.varint(), UID: r.u32()}
+		c = Cancel{ID: JobID(r.u32()), Time: r.varint(), UID: r.u32(), Array: r.bool()}
 	case kindUpdate:
 		c = decodeUpdate(r)
 	case kindRequeue:
@@ -254,6 +257,10 @@ func encodeSpec(w *writer, s *JobSpec) {
 		w.uvarint(uint64(d.Job))
 	}
 	w.bool(s.DependAny)
+	w.uvarint(uint64(len(s.ArrayTasks)))
+	for _, t := range s.ArrayTasks {
+		w.uvarint(uint64(t))
+	}
 }
 
 func decodeSpec(r *reader) JobSpec {
@@ -272,6 +279,12 @@ func decodeSpec(r *reader) JobSpec {
 		}
 	}
 	s.DependAny = r.bool()
+	if n := r.length(MaxArraySizeLimit, 1); n > 0 {
+		s.ArrayTasks = make([]uint32, n)
+		for i := range s.ArrayTasks {
+			s.ArrayTasks[i] = r.u32()
+		}
+	}
 	return s
 }
 
@@ -279,6 +292,7 @@ func (c Cancel) encode(w *writer) {
 	w.uvarint(uint64(c.ID))
 	w.varint(c.Time)
 	w.uvarint(uint64(c.UID))
+	w.bool(c.Array)
 }
 
 func (c Requeue) encode(w *writer) {

@@ -71,6 +71,12 @@ func New(c Cluster) (*Machine, error) {
 	if m.opts.MaxJobCount <= 0 {
 		m.opts.MaxJobCount = 10000
 	}
+	if m.opts.MaxArraySize <= 0 {
+		m.opts.MaxArraySize = DefaultMaxArraySize
+	}
+	if m.opts.MaxArraySize > MaxArraySizeLimit {
+		return nil, fmt.Errorf("MaxArraySize %d above %d", m.opts.MaxArraySize, MaxArraySizeLimit)
+	}
 	m.nextID = m.opts.FirstJobID
 	for i, nc := range c.Nodes {
 		if _, dup := m.nodeIndex[nc.Name]; dup || nc.Name == "" {

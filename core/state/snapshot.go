@@ -21,6 +21,7 @@ func (m *Machine) Snapshot() []byte {
 	w.varint(o.MinJobAge)
 	w.uvarint(uint64(o.SlurmUID))
 	w.varint(int64(o.ReturnToService))
+	w.varint(int64(o.MaxArraySize))
 	w.uvarint(uint64(m.nextID))
 	w.uvarint(uint64(len(m.nodes)))
 	for i := range m.nodes {
@@ -64,7 +65,8 @@ func Restore(b []byte) (*Machine, error) {
 		jobs: make(map[JobID]*Job), requests: make(map[requestKey]JobID),
 	}
 	m.opts = Options{FirstJobID: JobID(r.u32()), MaxJobCount: r.int(), JobRequeue: r.bool(),
-		MinJobAge: r.varint(), SlurmUID: r.u32(), ReturnToService: r.int()}
+		MinJobAge: r.varint(), SlurmUID: r.u32(), ReturnToService: r.int(),
+		MaxArraySize: r.int()}
 	m.nextID = JobID(r.u32())
 	n := r.length(MaxListLen, 4)
 	for i := 0; i < n && r.err == nil; i++ {
@@ -171,6 +173,8 @@ func encodeJob(w *writer, j *Job) {
 	w.varint(int64(j.ExitCode))
 	w.varint(int64(j.Signal))
 	w.uvarint(j.LaunchTerm)
+	w.uvarint(uint64(j.ArrayJobID))
+	w.uvarint(uint64(j.ArrayTaskID))
 }
 
 func decodeJob(r *reader) *Job {
@@ -188,5 +192,6 @@ func decodeJob(r *reader) *Job {
 	j.TimeLimit = r.varint()
 	j.ExitCode, j.Signal = r.int(), r.int()
 	j.LaunchTerm = r.uvarint()
+	j.ArrayJobID, j.ArrayTaskID = JobID(r.u32()), r.u32()
 	return j
 }

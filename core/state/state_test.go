@@ -11,7 +11,7 @@ import (
 )
 
 func testCluster(nodes int) Cluster {
-	c := Cluster{Options: Options{MaxJobCount: 1000, MinJobAge: 300, SlurmUID: 64030, ReturnToService: 1}}
+	c := Cluster{Options: Options{MaxJobCount: 1000, MinJobAge: 300, SlurmUID: 64030, ReturnToService: 1, MaxArraySize: 8}}
 	var all []int
 	for i := 0; i < nodes; i++ {
 		c.Nodes = append(c.Nodes, NodeConfig{Name: "n" + string(rune('a'+i)), CPUs: 4, MemMB: 8000})
@@ -43,6 +43,9 @@ func genSpec(t *rapid.T) JobSpec {
 			return Dependency{Type: DependType(rapid.IntRange(0, 5).Draw(t, "dtype")), Job: JobID(rapid.IntRange(0, 12).Draw(t, "djob"))}
 		}), 0, 2).Draw(t, "deps"),
 		DependAny: rapid.Bool().Draw(t, "depany"),
+		// Mostly no array; sometimes a valid one, sometimes ids out of
+		// order or above MaxArraySize (testCluster's is 8).
+		ArrayTasks: rapid.SliceOfN(rapid.Uint32Range(0, 9), 0, 4).Draw(t, "array"),
 	}
 }
 
@@ -57,7 +60,7 @@ func genCommand(t *rapid.T, n int, now int64) Command {
 		return Submit{Client: rapid.SampledFrom([]string{"", "c1", "c2"}).Draw(t, "client"),
 			Seq: rapid.Uint64Range(0, 5).Draw(t, "seq"), Time: now, Spec: genSpec(t)}
 	case 2:
-		return Cancel{ID: id, Time: now, UID: uid}
+		return Cancel{ID: id, Time: now, UID: uid, Array: rapid.Bool().Draw(t, "array")}
 	case 3:
 		u := Update{ID: id, Time: now, UID: uid}
 		if rapid.Bool().Draw(t, "tl") {
@@ -127,12 +130,28 @@ func TestApplyProperties(t *testing.T) {
 				t.Fatalf("re-encode of %T differs", c)
 			}
 			before := m.Snapshot()
+			dupSubmit := false
+			if sub, ok := c.(Submit); ok && sub.Client != "" {
+				_, dupSubmit = m.requests[requestKey{sub.Client, sub.Seq}]
+			}
 			res := m.Apply(c)
 			if res.Err != nil && !bytes.Equal(before, m.Snapshot()) {
 				t.Fatalf("rejected %#v (%v) changed the state", c, res.Err)
 			}
 			if err := m.Check(); err != nil {
 				t.Fatalf("after %#v: %v", c, err)
+			}
+			if sub, ok := c.(Submit); ok && res.Err == nil && len(sub.Spec.ArrayTasks) > 0 {
+				if got := m.ArrayTasks(res.Job); !dupSubmit && len(got) != len(sub.Spec.ArrayTasks) {
+					t.Fatalf("array submit %v made %d tasks", sub.Spec.ArrayTasks, len(got))
+				}
+			}
+			if cn, ok := c.(Cancel); ok && res.Err == nil && cn.Array {
+				for _, j := range m.ArrayTasks(cn.ID) {
+					if !j.State.Terminal() {
+						t.Fatalf("array %d task %d still %v after cancel", cn.ID, j.ArrayTaskID, j.State)
+					}
+				}
 			}
 			for _, a := range res.Launch {
 				if ok, _ := m.DependencyState(m.jobs[a.ID]); !ok {

@@ -69,6 +69,10 @@ type JobSpec struct {
 	// any one when DependAny (sbatch --dependency with "?").
 	Dependencies []Dependency
 	DependAny    bool
+	// ArrayTasks, when not empty, makes the submit a job array: one job
+	// per task id, strictly increasing, each below MaxArraySize (see
+	// array.go). The created task records do not carry the list.
+	ArrayTasks []uint32
 }
 
 // Limits on a job spec, checked before a submit is applied.
@@ -106,6 +110,8 @@ type Job struct {
 	ExitCode    int    // exit status of the batch script
 	Signal      int    // terminating signal, if any
 	LaunchTerm  uint64 // Raft term of the leader that placed the attempt
+	ArrayJobID  JobID  // the array this job is a task of (the first task's id); 0 if none
+	ArrayTaskID uint32 // the task's index within the array, when ArrayJobID is set
 }
 
 // Running reports whether the job holds an allocation as a live job.
@@ -189,4 +195,5 @@ type Options struct {
 	MinJobAge       int64
 	SlurmUID        uint32 // SlurmUser: may act on any job, like root
 	ReturnToService int    // 0: a node down for not responding stays down; 1,2: it returns when it registers
+	MaxArraySize    int    // array task ids must be below it; 0 means DefaultMaxArraySize
 }

@@ -31,6 +31,13 @@ func TestCompat(t *testing.T) {
 	t.Run("restart", func(t *testing.T) { restart(t, c) })
 	t.Run("scancel", func(t *testing.T) { runCases(t, c, cancelCases()) })
 	t.Run("dependency", func(t *testing.T) { runCases(t, c, dependencyCases(10, c.oracle)) })
+	t.Run("array", func(t *testing.T) {
+		base := 16 // after the dependency stage's six jobs
+		if c.oracle {
+			base = 23 // the id slurmctld gave: its refusals used up ids (DIFFERENCES.md)
+		}
+		runCases(t, c, arrayCases(base))
+	})
 	t.Run("shutdown", func(t *testing.T) { shutdown(t, c) })
 }
 
@@ -81,8 +88,8 @@ func rejectCases() []clientCase {
 			want: lines(failed + "Requested time limit is invalid (missing or exceeds some limit)")},
 		{name: "time-over-maxtime-long", args: cmd("sbatch -p long -t 2-0 --wrap=true"), rc: 1,
 			want: lines(failed + "Requested time limit is invalid (missing or exceeds some limit)")},
-		{name: "array-unsupported", args: cmd("sbatch --array=1-3 --wrap=true"), rc: 1,
-			want: lines("sbatch: error: FLURM does not support job arrays (--array)", failed+"Requested operation not supported on this system")},
+		{name: "array-throttle-unsupported", args: cmd("sbatch --array=1-3%2 --wrap=true"), rc: 1,
+			want: lines("sbatch: error: FLURM does not support the job array task throttle (--array=...%N)", failed+"Requested operation not supported on this system")},
 		{name: "singleton-unsupported", args: cmd("sbatch --dependency=singleton --wrap=true"), rc: 1,
 			want: lines("sbatch: error: FLURM does not support this dependency (--dependency=singleton); FLURM has after, afterany, afterok and afternotok", failed+"Requested operation not supported on this system")},
 		{name: "node-range-unsupported", args: cmd("sbatch -N 1-2 --wrap=true"), rc: 1,

@@ -57,7 +57,8 @@
 //	                             (operators) clears them
 //	REQUEST_JOB_INFO 2003        2004, all jobs or the listed ids
 //	REQUEST_JOB_USER_INFO 2039   2004, jobs of one uid (squeue -u)
-//	REQUEST_JOB_INFO_SINGLE 2021 2004, or ESLURM_INVALID_JOB_ID
+//	REQUEST_JOB_INFO_SINGLE 2021 2004 (every task when the id is an
+//	                             array's), or ESLURM_INVALID_JOB_ID
 //	REQUEST_JOB_READY 4019       4020: 7 while running, 4 otherwise
 //	REQUEST_NODE_INFO 2007       2008, every node in table order
 //	REQUEST_NODE_INFO_SINGLE 2040 2008 with that node, or no record
@@ -67,7 +68,9 @@
 //	                             licenses or steps
 //	REQUEST_SUBMIT_BATCH_JOB 4003 msg.OpSubmit; 4004 with the job id
 //	                             (error_code ESLURM_JOB_HELD for sbatch -H)
-//	REQUEST_KILL_JOB 5032        SIGKILL: msg.OpCancel
+//	REQUEST_KILL_JOB 5032        SIGKILL: msg.OpCancel; sjob_id "N" or "N_*"
+//	                             cancels all of array N (Array), "N_T" task T
+//	                             alone, "N_[list]" ESLURM_NOT_SUPPORTED
 //	REQUEST_UPDATE_JOB 3001      msg.OpUpdate: TimeLimit, Priority (hold =
 //	                             0, release = INFINITE), Nice, JobName,
 //	                             Partition, NumNodes
@@ -96,7 +99,7 @@
 // handler for are answered EINVAL (22), as slurmctld_req does.
 //
 // Within supported RPCs, options core cannot represent are refused rather
-// than dropped: a submit using job arrays, dependency types other than
+// than dropped: a submit using the job array task throttle (--array=...%N), dependency types other than
 // after, afterany, afterok and afternotok (singleton, aftercorr, +time),
 // accounts, QOS, reservations, GRES/TRES, node lists, features, mail, script arguments,
 // and the other options listed in checkUnsupported gets

@@ -87,7 +87,7 @@ func (b *fakeBackend) Do(ctx context.Context, uid uint32, op msg.Op) (msg.Client
 		spec.UID = uid
 		c = state.Submit{Time: now, Spec: spec}
 	case msg.OpCancel:
-		c = state.Cancel{ID: op.ID, Time: now, UID: uid}
+		c = state.Cancel{ID: op.ID, Time: now, UID: uid, Array: op.Array}
 	case msg.OpUpdate:
 		c = state.Update{ID: op.ID, Time: now, UID: uid, TimeLimit: op.TimeLimit, Priority: op.Priority,
 			Nice: op.Nice, Hold: op.Hold, NumNodes: op.NumNodes, Partition: op.Partition, Name: op.Name}

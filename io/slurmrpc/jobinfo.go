@@ -302,6 +302,7 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 	}
 	r := slurmproto.JobInfo{
 		ArrayTaskID:  slurmproto.NoVal,
+		ArrayJobID:   uint32(j.ArrayJobID),
 		JobID:        uint32(j.ID),
 		UserID:       j.Spec.UID,
 		GroupID:      j.Spec.GID,
@@ -372,6 +373,12 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 			mem = j.MemPerNode * int64(len(j.Nodes))
 		}
 		r.TRESAllocStr = slurmproto.S(tresString(cpus, mem, int64(len(j.Nodes)), true))
+	}
+	if j.IsArrayTask() {
+		// Each task is its own record, as slurmctld shows a task split
+		// off its array: array_job_id and array_task_id set, no
+		// array_task_str (that is for the meta record FLURM lacks).
+		r.ArrayTaskID = j.ArrayTaskID
 	}
 	return r
 }

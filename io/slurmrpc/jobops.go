@@ -62,15 +62,9 @@ func (s *Server) jobAccess(id state.JobID, uid uint32) (code uint32, st state.Jo
 // does not have, so it is refused with ESLURM_NOT_SUPPORTED.
 func handleKillJob(s *Server, r *request) reply {
 	req := r.body.(*slurmproto.KillJobRequest)
-	text := req.SJobID
-	if v, set := text.Get(); set && strings.HasSuffix(v, "_*") {
-		// "N_*" names the whole array N, which for a job that is not an
-		// array is the job itself (job_str_signal).
-		text = slurmproto.S(strings.TrimSuffix(v, "_*"))
-	}
-	id, ok := requestJobID(text, req.StepID.JobID)
-	if !ok {
-		return rcReply(slurmproto.RCInvalidJobID)
+	id, whole, code := s.killTarget(req)
+	if code != 0 {
+		return rcReply(code)
 	}
 	if req.StepID.StepID != slurmproto.NoVal || req.Flags&(slurmproto.KillStepsOnly|slurmproto.KillJobBatch) != 0 {
 		// Steps and the batch step alone: FLURM jobs have no steps.
@@ -88,8 +82,48 @@ func handleKillJob(s *Server, r *request) reply {
 		}
 		return rcReply(rcNotSupported)
 	}
-	_, code := s.do(r, msg.OpCancel{ID: id})
+	_, code = s.do(r, msg.OpCancel{ID: id, Array: whole})
 	return rcReply(code)
+}
+
+// killTarget resolves the job a kill names, as job_str_signal reads
+// sjob_id: "N" and "N_*" name job N and, when N is an array's id, the
+// whole array (whole is then true); "N_T" names task T of array N alone.
+// A task list "N_[...]" is refused as not supported.
+func (s *Server) killTarget(req *slurmproto.KillJobRequest) (id state.JobID, whole bool, code uint32) {
+	text, set := req.SJobID.Get()
+	if !set {
+		id, ok := requestJobID(req.SJobID, req.StepID.JobID)
+		if !ok {
+			return 0, false, slurmproto.RCInvalidJobID
+		}
+		return id, true, 0
+	}
+	jobText, taskText, hasTask := strings.Cut(text, "_")
+	id, ok := parseJobID(jobText)
+	if !ok {
+		return 0, false, slurmproto.RCInvalidJobID
+	}
+	switch {
+	case !hasTask || taskText == "*":
+		return id, true, 0
+	case strings.HasPrefix(taskText, "["):
+		return 0, false, rcNotSupported
+	}
+	task, err := strconv.ParseUint(taskText, 10, 32)
+	if err != nil {
+		return 0, false, slurmproto.RCInvalidJobID
+	}
+	var target state.JobID
+	s.Backend.Read(func(v View) {
+		if j := v.State.ArrayTask(id, uint32(task)); j != nil {
+			target = j.ID
+		}
+	})
+	if target == 0 {
+		return 0, false, slurmproto.RCInvalidJobID
+	}
+	return target, false, 0
 }
 
 // blankJobDesc is a job description as slurm_init_job_desc_msg leaves it:

@@ -34,9 +34,16 @@ func handleJobInfoSingle(s *Server, r *request) reply {
 			return
 		}
 		c := newJobContext(v, req.ShowFlags)
-		rep = reply{msgType: slurmproto.ResponseJobInfo, body: &slurmproto.JobInfoResponse{
-			LastUpdate: slurmproto.Time(v.Now.Unix()), Jobs: []slurmproto.JobInfo{c.jobRecord(j)},
-		}}
+		jobs := []*state.Job{j}
+		if j.ArrayJobID == j.ID {
+			// The array's id names the whole array (pack_one_job).
+			jobs = v.State.ArrayTasks(j.ID)
+		}
+		resp := &slurmproto.JobInfoResponse{LastUpdate: slurmproto.Time(v.Now.Unix())}
+		for _, t := range jobs {
+			resp.Jobs = append(resp.Jobs, c.jobRecord(t))
+		}
+		rep = reply{msgType: slurmproto.ResponseJobInfo, body: resp}
 	})
 	return rep
 }

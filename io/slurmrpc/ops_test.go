@@ -101,7 +101,9 @@ func TestSubmitRefusals(t *testing.T) {
 		code   uint32
 		text   string
 	}{
-		{"array", 0, func(d *slurmproto.JobDesc) { d.ArrayInx = slurmproto.S("1-3") }, rcNotSupported, "--array"},
+		{"array throttle", 0, func(d *slurmproto.JobDesc) { d.ArrayInx = slurmproto.S("1-3%2") }, rcNotSupported, "throttle"},
+		{"array malformed", 0, func(d *slurmproto.JobDesc) { d.ArrayInx = slurmproto.S("3-1") }, uint32(state.ErrInvalidArray), ""},
+		{"array too large", 0, func(d *slurmproto.JobDesc) { d.ArrayInx = slurmproto.S("0-1001") }, uint32(state.ErrInvalidArray), ""},
 		{"malformed dependency", 0, func(d *slurmproto.JobDesc) { d.Dependency = slurmproto.S("afterok:x") }, rcDependency, ""},
 		{"empty dependency list", 0, func(d *slurmproto.JobDesc) { d.Dependency = slurmproto.S("?,") }, rcDependency, ""},
 		{"singleton", 0, func(d *slurmproto.JobDesc) { d.Dependency = slurmproto.S("singleton") }, rcNotSupported, "--dependency=singleton"},

@@ -130,6 +130,9 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 	if e := dependencySpec(&spec, d.Dependency.String()); e != nil {
 		return spec, e
 	}
+	if e := arraySpec(&spec, d.ArrayInx, opts.MaxArraySize); e != nil {
+		return spec, e
+	}
 	if d.MinNodes != slurmproto.NoVal {
 		spec.NumNodes = int(min(d.MinNodes, state.MaxNodesPerJob+1))
 	}
@@ -212,6 +215,28 @@ func dependencySpec(spec *state.JobSpec, dep string) *submitError {
 	return nil
 }
 
+// arraySpec parses --array (job_desc array_inx). A malformed list or a
+// task id not below MaxArraySize gets slurmctld's ESLURM_INVALID_ARRAY;
+// the "%N" throttle, valid Slurm, is refused by name.
+func arraySpec(spec *state.JobSpec, inx slurmproto.Str, maxSize int) *submitError {
+	text, set := inx.Get()
+	if !set {
+		return nil
+	}
+	if maxSize <= 0 {
+		maxSize = state.DefaultMaxArraySize
+	}
+	tasks, err := state.ParseArray(text, maxSize)
+	switch {
+	case errors.Is(err, state.ErrArrayUnsupported):
+		return unsupported("the job array task throttle (--array=...%N)")
+	case err != nil:
+		return &submitError{code: uint32(state.ErrInvalidArray)}
+	}
+	spec.ArrayTasks = tasks
+	return nil
+}
+
 // memorySpec applies pn_min_memory: MB per node, or per CPU with the
 // MEM_PER_CPU bit.
 func memorySpec(spec *state.JobSpec, v uint64) *submitError {
@@ -237,7 +262,6 @@ func checkUnsupported(d *slurmproto.JobDesc) *submitError {
 		v    slurmproto.Str
 		what string
 	}{
-		{d.ArrayInx, "job arrays (--array)"},
 		{d.Features, "node features (--constraint)"},
 		{d.Prefer, "--prefer"},
 		{d.ClusterFeatures, "--cluster-constraint"},
