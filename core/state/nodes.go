@@ -203,6 +203,10 @@ func (m *Machine) applyRegister(c Register) Result {
 			}
 		}
 	}
+	// A node that stays down (set down by an administrator, or
+	// ReturnToService=0) holds nothing: it gets no work, and its processes
+	// are only killed. It registers again when it is resumed.
+	staysDown := node.Down && (node.DownByAdmin || m.opts.ReturnToService == 0)
 	for _, a := range c.Running {
 		if node.hasHold(a) {
 			continue
@@ -212,6 +216,10 @@ func (m *Machine) applyRegister(c Register) Result {
 		neverLaunched := j == nil && a.ID >= m.nextID
 		if neverLaunched || j != nil && !live && (a.Attempt > j.Attempt || (a.Attempt == j.Attempt && !j.State.Terminal())) {
 			continue // an attempt that was never launched here: a confused agent, not a process
+		}
+		if staysDown {
+			r.Kill = append(r.Kill, a)
+			continue
 		}
 		used, usedMem := node.AllocCPUs()
 		cpus, mem := max(node.CPUs-used, 0), max(node.MemMB-usedMem, 0)
