@@ -2,12 +2,9 @@ package slurmrpc
 
 import (
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/flurm/flurm/core/conf"
-	"github.com/flurm/flurm/core/controller"
 	"github.com/flurm/flurm/core/state"
 	"github.com/flurm/flurm/io/slurmproto"
 )
@@ -17,18 +14,7 @@ import (
 // the string and the reason come from the state, so a follower answers
 // the same as the leader.
 func TestJobRecordDependency(t *testing.T) {
-	c, err := conf.Parse("testdata/anchor.conf", os.ReadFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := controller.ClusterFromConf(c, 64030)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := state.New(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, c := anchorMachine(t)
 	submit := func(dep string) *state.Job {
 		spec := state.JobSpec{UID: 1000, GID: 1000, Script: "#!/bin/sh\n", Env: []string{"A=b"}}
 		if e := dependencySpec(&spec, dep); e != nil {

@@ -39,7 +39,9 @@ type fakeBackend struct {
 // Captured times (shared/captures): job 14 was submitted at 1795312938.
 const capturedSubmit = 1795312938
 
-func newFakeBackend(t testing.TB) *fakeBackend {
+// anchorCluster is the capture lab's cluster (testdata/anchor.conf), as
+// every replica would build it from that slurm.conf.
+func anchorCluster(t testing.TB) (*conf.Config, state.Cluster) {
 	t.Helper()
 	c, err := conf.Parse("testdata/anchor.conf", os.ReadFile)
 	if err != nil {
@@ -49,6 +51,24 @@ func newFakeBackend(t testing.TB) *fakeBackend {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, cl
+}
+
+// anchorMachine is a fresh state machine of the anchor cluster, with the
+// slurm.conf it came from.
+func anchorMachine(t testing.TB) (*state.Machine, *conf.Config) {
+	t.Helper()
+	c, cl := anchorCluster(t)
+	m, err := state.New(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, c
+}
+
+func newFakeBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	c, cl := anchorCluster(t)
 	cl.Options.FirstJobID = 14 // the captured job's id
 	m, err := state.New(cl)
 	if err != nil {

@@ -1,12 +1,9 @@
 package slurmrpc
 
 import (
-	"os"
 	"testing"
 	"time"
 
-	"github.com/flurm/flurm/core/conf"
-	"github.com/flurm/flurm/core/controller"
 	"github.com/flurm/flurm/core/state"
 	"github.com/flurm/flurm/io/slurmproto"
 )
@@ -16,18 +13,7 @@ import (
 // cluster whose slurmds never started; once enough nodes registered it
 // keeps the scheduler's reason.
 func TestReqNodeNotAvail(t *testing.T) {
-	c, err := conf.Parse("testdata/anchor.conf", os.ReadFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := controller.ClusterFromConf(c, 64030)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := state.New(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, c := anchorMachine(t)
 	submit := func(nodes int, hold bool) *state.Job {
 		r := m.Apply(state.Submit{Time: capturedSubmit, Spec: state.JobSpec{UID: 1000, GID: 1000, NumNodes: nodes,
 			Hold: hold, Script: "#!/bin/sh\n", Env: []string{"A=b"}}})
