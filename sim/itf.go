@@ -138,42 +138,35 @@ func jobKey(id state.JobID) string { return strconv.FormatUint(uint64(id), 10) }
 
 func writeLifecycleState(b *bytes.Buffer, index int, s lifecycleStep) {
 	ids := s.View.jobIDs()
-	fmt.Fprintf(b, "{\"#meta\": {\"index\": %d}, \"jobState\": {\"#map\": [", index)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("[")
-		writeJSONString(b, jobKey(id))
-		b.WriteString(", ")
-		writeJSONString(b, s.View.Jobs[id].State)
-		b.WriteString("]")
-	}
-	b.WriteString("]}, \"alloc\": {\"#map\": [")
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("[")
-		writeJSONString(b, jobKey(id))
-		b.WriteString(", ")
-		writeStringSet(b, s.View.Jobs[id].Alloc)
-		b.WriteString("]")
-	}
-	b.WriteString("]}, \"restarts\": {\"#map\": [")
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("[")
-		writeJSONString(b, jobKey(id))
-		fmt.Fprintf(b, ", %d]", s.View.Jobs[id].Restarts)
-	}
-	b.WriteString("]}, \"down\": ")
+	jobs := s.View.Jobs
+	fmt.Fprintf(b, "{\"#meta\": {\"index\": %d}, \"jobState\": ", index)
+	writeJobMap(b, ids, func(id state.JobID) { writeJSONString(b, jobs[id].State) })
+	b.WriteString(", \"alloc\": ")
+	writeJobMap(b, ids, func(id state.JobID) { writeStringSet(b, jobs[id].Alloc) })
+	b.WriteString(", \"restarts\": ")
+	writeJobMap(b, ids, func(id state.JobID) { fmt.Fprintf(b, "%d", jobs[id].Restarts) })
+	b.WriteString(", \"down\": ")
 	writeStringSet(b, s.View.Down)
 	b.WriteString(", \"mbt::actionTaken\": ")
 	writeJSONString(b, s.Action)
 	b.WriteString("}")
+}
+
+// writeJobMap writes an ITF map keyed by job id (as a string), in the
+// given order, with value writing each job's value.
+func writeJobMap(b *bytes.Buffer, ids []state.JobID, value func(state.JobID)) {
+	b.WriteString("{\"#map\": [")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("[")
+		writeJSONString(b, jobKey(id))
+		b.WriteString(", ")
+		value(id)
+		b.WriteString("]")
+	}
+	b.WriteString("]}")
 }
 
 // writeStringSet writes an ITF set of strings; s must be sorted.
