@@ -11,19 +11,28 @@ const killGrace = 60
 
 // snapshotForScheduler converts the replicated state into the scheduler's
 // input: the seam between state and scheduling (Nomad's "state in, plan out").
-func snapshotForScheduler(sm *state.Machine, now int64) sched.Snapshot {
+// Pending jobs that may not be considered yet are left out: those waiting
+// on dependencies (their reasons are returned as waiting) and requeued jobs
+// whose previous attempt still holds a node (Slurm's COMPLETING). One pass
+// over the holds finds the latter for every job at once.
+func snapshotForScheduler(sm *state.Machine, now int64, waiting []pendingVerdict) (sched.Snapshot, []pendingVerdict) {
 	nodes := sm.Nodes()
 	s := sched.Snapshot{Now: now, Nodes: make([]sched.Node, len(nodes))}
+	previousHeld := make(map[state.JobID]bool)
 	for i := range nodes {
 		n := &nodes[i]
 		s.Nodes[i] = sched.Node{Name: n.Name, CPUs: n.CPUs, MemMB: n.MemMB, Weight: n.Weight, Available: n.Available()}
 		for _, h := range n.Holds {
 			end := int64(now + killGrace)
-			if j := sm.Job(h.ID); j != nil && j.Attempt == h.Attempt && j.Running() {
+			j := sm.Job(h.ID)
+			if j != nil && j.Attempt == h.Attempt && j.Running() {
 				end = 0
 				if j.TimeLimit > 0 {
 					end = j.StartTime + j.TimeLimit
 				}
+			}
+			if j != nil && h.Attempt < j.Attempt {
+				previousHeld[j.ID] = true
 			}
 			// One entry per hold: holds of one job may differ per node.
 			s.Running = append(s.Running, sched.RunningJob{
@@ -41,10 +50,15 @@ func snapshotForScheduler(sm *state.Machine, now int64) sched.Snapshot {
 		if j.State != state.JobPending {
 			return true
 		}
-		if ok, _ := sm.DependencyState(j); !ok {
-			return true // not eligible: dependencyVerdicts gives its reason
+		if ok, never := sm.DependencyState(j); !ok {
+			reason := ReasonDependency
+			if never {
+				reason = ReasonDependencyNever
+			}
+			waiting = append(waiting, pendingVerdict{Job: j.ID, Reason: reason})
+			return true
 		}
-		if sm.Startable(j) {
+		if !previousHeld[j.ID] {
 			s.Pending = append(s.Pending, sched.PendingJob{
 				ID: uint32(j.ID), Priority: j.Priority, SubmitTime: j.SubmitTime, Partition: j.Partition,
 				NumNodes: j.Spec.NumNodes, CPUsPerNode: j.CPUsPerNode, MemPerNodeMB: j.MemPerNode,
@@ -54,7 +68,7 @@ func snapshotForScheduler(sm *state.Machine, now int64) sched.Snapshot {
 		}
 		return true
 	})
-	return s
+	return s, waiting
 }
 
 // schedule runs one scheduling pass and proposes its starts. Apply checks
@@ -64,9 +78,10 @@ func (c *Controller) schedule() {
 		return
 	}
 	now := c.now.Unix()
-	plan := sched.Schedule(snapshotForScheduler(c.sm, now), c.cfg.Sched)
+	snap, waiting := snapshotForScheduler(c.sm, now, c.duties.plan[:0])
+	plan := sched.Schedule(snap, c.cfg.Sched)
 	c.stats.SchedCycles++
-	c.duties.plan = dependencyVerdicts(c.sm, c.duties.plan[:0])
+	c.duties.plan = waiting
 	for _, v := range plan.Pending {
 		c.duties.plan = append(c.duties.plan, pendingVerdict{Job: state.JobID(v.JobID), Reason: string(v.Reason), Start: v.ExpectedStart})
 	}
@@ -86,25 +101,3 @@ const (
 	ReasonDependency      = "Dependency"
 	ReasonDependencyNever = "DependencyNeverSatisfied"
 )
-
-// dependencyVerdicts gives every pending job whose dependencies do not hold
-// its reason. The scheduler never sees these jobs: like slurmctld, FLURM
-// does not consider a job before its dependencies are satisfied, so it
-// reserves nothing for it. A dependency that can never be satisfied leaves
-// the job pending (slurmctld's default without kill_invalid_depend).
-func dependencyVerdicts(sm *state.Machine, out []pendingVerdict) []pendingVerdict {
-	sm.Jobs(func(j *state.Job) bool {
-		if j.State != state.JobPending {
-			return true
-		}
-		if ok, never := sm.DependencyState(j); !ok {
-			reason := ReasonDependency
-			if never {
-				reason = ReasonDependencyNever
-			}
-			out = append(out, pendingVerdict{Job: j.ID, Reason: reason})
-		}
-		return true
-	})
-	return out
-}

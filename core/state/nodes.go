@@ -259,10 +259,6 @@ func (m *Machine) previousAttemptHeld(j *Job) bool {
 	return false
 }
 
-// Startable reports whether a pending job may be placed now as far as its
-// own history goes (no earlier attempt still holds resources).
-func (m *Machine) Startable(j *Job) bool { return !m.previousAttemptHeld(j) }
-
 // HoldSize is what one node of the job's allocation holds: the request, or
 // the whole node for an exclusive job.
 func (j *Job) HoldSize(n *Node) (cpus int, mem int64) {
