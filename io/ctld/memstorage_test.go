@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/flurm/flurm/core/controller"
-	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -50,7 +49,7 @@ func (m *memStorage) Apply(p controller.Persist) error {
 		return errInjected
 	}
 	m.writes++
-	m.durable = applyPersist(m.durable, p)
+	m.durable = controller.ApplyPersist(m.durable, p) // the contract itself; clonePersisted copies on crash
 	m.tokens = append(m.tokens, p.Token)
 	return nil
 }
@@ -68,36 +67,6 @@ func (m *memStorage) writtenTokens() []uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]uint64(nil), m.tokens...)
-}
-
-func applyPersist(s controller.Persisted, p controller.Persist) controller.Persisted {
-	if p.HardState != nil {
-		s.HardState = proto.Clone(p.HardState).(*pb.HardState)
-	}
-	if !raft.IsEmptySnap(p.Snapshot) && p.Snapshot.GetMetadata().GetIndex() > s.Snapshot.GetMetadata().GetIndex() {
-		s.Snapshot = proto.Clone(p.Snapshot).(*pb.Snapshot)
-		var kept []*pb.Entry
-		for _, e := range s.Entries {
-			if e.GetIndex() > s.Snapshot.GetMetadata().GetIndex() {
-				kept = append(kept, e)
-			}
-		}
-		s.Entries = kept
-	}
-	if len(p.Entries) > 0 {
-		first := p.Entries[0].GetIndex()
-		var kept []*pb.Entry
-		for _, e := range s.Entries {
-			if e.GetIndex() < first {
-				kept = append(kept, e)
-			}
-		}
-		for _, e := range p.Entries {
-			kept = append(kept, proto.Clone(e).(*pb.Entry))
-		}
-		s.Entries = kept
-	}
-	return s
 }
 
 func clonePersisted(s controller.Persisted) controller.Persisted {
