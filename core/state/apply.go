@@ -73,6 +73,8 @@ func (m *Machine) validateSpec(s *JobSpec) (part int, limit int64, e *Error) {
 		return 0, 0, reject(ErrGeneric, "job name longer than %d bytes", MaxJobNameLen)
 	case len(s.Env) > MaxEnvEntries:
 		return 0, 0, reject(ErrGeneric, "more than %d environment entries", MaxEnvEntries)
+	case len(s.Argv) > MaxScriptArgs:
+		return 0, 0, reject(ErrGeneric, "more than %d script arguments", MaxScriptArgs)
 	case s.NumNodes < 0 || s.NumNodes > MaxNodesPerJob || s.NumTasks < 0 || s.NumTasks > MaxTasksPerJob:
 		return 0, 0, reject(ErrInvalidTaskCount, "Task count specification invalid")
 	case s.CPUsPerTask < 0 || s.CPUsPerTask > MaxCPUsPerTask:
@@ -181,6 +183,7 @@ func (m *Machine) applySubmit(c Submit) Result {
 			SubmitTime: c.Time, CPUsPerNode: cpus, MemPerNode: mem, TimeLimit: limit,
 		}
 		j.Spec.Env = slices.Clone(spec.Env) // records never share backing arrays
+		j.Spec.Argv = slices.Clone(spec.Argv)
 		j.Spec.Dependencies = slices.Clone(spec.Dependencies)
 		if spec.Exclusive {
 			j.CPUsPerNode, j.MemPerNode = cpus, mem // the hold widens to the whole node at start

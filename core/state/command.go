@@ -261,6 +261,10 @@ func encodeSpec(w *writer, s *JobSpec) {
 	for _, t := range s.ArrayTasks {
 		w.uvarint(uint64(t))
 	}
+	w.strs(s.Argv)
+	w.str(s.StdIn)
+	w.bool(s.OpenAppend)
+	w.str(s.SubmitHost)
 }
 
 func decodeSpec(r *reader) JobSpec {
@@ -285,6 +289,10 @@ func decodeSpec(r *reader) JobSpec {
 			s.ArrayTasks[i] = r.u32()
 		}
 	}
+	s.Argv = r.strs()
+	s.StdIn = r.str()
+	s.OpenAppend = r.bool()
+	s.SubmitHost = r.str()
 	return s
 }
 

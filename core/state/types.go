@@ -65,6 +65,10 @@ type JobSpec struct {
 	Comment     string
 	Script      string
 	Env         []string
+	Argv        []string // batch script arguments (sbatch script args...)
+	StdIn       string   // empty means /dev/null
+	OpenAppend  bool     // --open-mode=append: output files are appended to, not truncated
+	SubmitHost  string   // where the job was submitted from (Slurm's alloc_node)
 	// Dependencies must hold before the job may start: all of them, or
 	// any one when DependAny (sbatch --dependency with "?").
 	Dependencies []Dependency
@@ -80,6 +84,7 @@ const (
 	MaxJobNameLen  = 1024
 	MaxScriptLen   = MaxStringLen
 	MaxEnvEntries  = 4096
+	MaxScriptArgs  = 1024
 	MaxNodesPerJob = 100000
 )
 

@@ -111,7 +111,6 @@ func TestSubmitRefusals(t *testing.T) {
 		{"gres", 0, func(d *slurmproto.JobDesc) { d.TRESPerNode = slurmproto.S("gres:gpu:1") }, rcNotSupported, "--gres"},
 		{"nodelist", 0, func(d *slurmproto.JobDesc) { d.ReqNodes = slurmproto.S("n001") }, rcNotSupported, "--nodelist"},
 		{"node range", 0, func(d *slurmproto.JobDesc) { d.MinNodes, d.MaxNodes = 1, 2 }, rcNotSupported, "-N min-max"},
-		{"script args", 0, func(d *slurmproto.JobDesc) { d.Argv = []string{"job.sh", "x"} }, rcNotSupported, "arguments"},
 		{"two partitions", 0, func(d *slurmproto.JobDesc) { d.Partition = slurmproto.S("a,b") }, rcNotSupported, "partition"},
 		{"other user", 1000, func(d *slurmproto.JobDesc) { d.UserID = 0 }, slurmproto.RCUserIDMissing, "user_id"},
 		{"no script", 0, func(d *slurmproto.JobDesc) { d.Script = slurmproto.Str{} }, slurmproto.RCJobScriptMissing, ""},

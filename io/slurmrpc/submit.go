@@ -106,9 +106,6 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 			return spec, &submitError{code: rcPathnameTooLong}
 		}
 	}
-	if in, set := d.StdIn.Get(); set && in != "/dev/null" {
-		return spec, unsupported("--input other than /dev/null")
-	}
 	if d.Partition.String() != "" && strings.ContainsAny(d.Partition.String(), ", ") {
 		return spec, unsupported("more than one partition per job")
 	}
@@ -124,8 +121,12 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 		Comment:   d.Comment.String(),
 		Script:    script,
 		Env:       d.Environment,
-		BeginTime: int64(d.BeginTime),
-		Requeue:   opts.JobRequeue,
+		Argv:      d.Argv, // argv[0] is the script's name as the user gave it
+		StdIn:     d.StdIn.String(),
+		// Slurm's OPEN_MODE_APPEND is 1; 0 (unset) and 2 truncate.
+		OpenAppend: d.OpenMode == 1,
+		BeginTime:  int64(d.BeginTime),
+		Requeue:    opts.JobRequeue,
 	}
 	if e := dependencySpec(&spec, d.Dependency.String()); e != nil {
 		return spec, e
@@ -343,14 +344,10 @@ func checkUnsupported(d *slurmproto.JobDesc) *submitError {
 		// A job gets exactly its node count in core: taking the
 		// minimum of -N min-max silently would change the job.
 		return unsupported("node count ranges (-N min-max)")
-	case d.OpenMode != 0:
-		return unsupported("--open-mode")
 	case d.Overcommit != slurmproto.NoVal8 && d.Overcommit != 0:
 		return unsupported("--overcommit")
 	case d.CronEntry != nil:
 		return unsupported("scrontab jobs")
-	case len(d.Argv) > 1:
-		return unsupported("arguments to the batch script")
 	case d.ReqSwitch != slurmproto.NoVal && d.ReqSwitch != 0:
 		return unsupported("--switches")
 	case d.PowerFlags != 0:
