@@ -121,8 +121,8 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 		Comment:   d.Comment.String(),
 		Script:    script,
 		Env:       d.Environment,
-		Argv:      d.Argv, // argv[0] is the script's name as the user gave it
-		StdIn:     d.StdIn.String(),
+		Argv:      d.Argv,                                            // argv[0] is the script's name as the user gave it
+		StdIn:     strings.TrimPrefix(d.StdIn.String(), "/dev/null"), // sbatch's default
 		// Slurm's OPEN_MODE_APPEND is 1; 0 (unset) and 2 truncate.
 		OpenAppend: d.OpenMode == 1,
 		BeginTime:  int64(d.BeginTime),
