@@ -121,8 +121,8 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 		Comment:   d.Comment.String(),
 		Script:    script,
 		Env:       d.Environment,
-		Argv:      d.Argv,                                            // argv[0] is the script's name as the user gave it
-		StdIn:     strings.TrimPrefix(d.StdIn.String(), "/dev/null"), // sbatch's default
+		Argv:      d.Argv, // argv[0] is the script's name as the user gave it
+		StdIn:     stdinPath(d.StdIn.String()),
 		// Slurm's OPEN_MODE_APPEND is 1; 0 (unset) and 2 truncate.
 		OpenAppend: d.OpenMode == 1,
 		BeginTime:  int64(d.BeginTime),
@@ -363,4 +363,12 @@ func contains(list []uint16, v uint16) bool {
 		}
 	}
 	return false
+}
+
+// stdinPath maps sbatch's default input, /dev/null, to the spec's "none".
+func stdinPath(p string) string {
+	if p == "/dev/null" {
+		return ""
+	}
+	return p
 }
