@@ -127,6 +127,18 @@ func New(cfg Config) *Agent {
 		ended: map[state.JobAttempt]msg.ProcReport{}, seen: map[state.JobAttempt]bool{}}
 }
 
+// Adopt tells a freshly booted agent about an attempt whose processes
+// survived the restart of the agent's daemon (io/jobexec keeps batch
+// scripts running under their own supervisor). The attempt is reported
+// as running from the first heartbeat on, so the controller keeps its
+// hold instead of writing the job off, and its exit is reported like any
+// other. The host must call Adopt before delivering the first event, and
+// must later deliver the attempt's ProcExit as for a started one.
+func (a *Agent) Adopt(l msg.Launch) {
+	a.remember(l.Job)
+	a.procs[l.Job] = &proc{cpus: l.CPUs, mem: l.MemMB}
+}
+
 // Handle processes one event at time now.
 func (a *Agent) Handle(now time.Time, ev Event) []Effect {
 	if now.After(a.now) {

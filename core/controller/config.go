@@ -16,7 +16,8 @@ type Config struct {
 	ID    uint64   // this controller's Raft id, 1..len(Peers)
 	Peers []uint64 // every controller's Raft id, including ID
 
-	Cluster state.Cluster
+	Cluster     state.Cluster
+	ClusterName string // slurm.conf ClusterName, for jobs' SLURM_CLUSTER_NAME
 
 	TickInterval   time.Duration // how often the host delivers Tick
 	ElectionTicks  int           // Raft election timeout, in ticks

@@ -135,12 +135,33 @@ func (c *Controller) sendLaunchTo(j *state.Job, names []string, n int, out []Eff
 	a := state.JobAttempt{ID: j.ID, Attempt: j.Attempt}
 	c.duties.launchSent[launchKey{a, n}] = c.now
 	c.stats.LaunchesSent++
-	node := &c.sm.Nodes()[n]
+	nodes := c.sm.Nodes()
+	node := &nodes[n]
 	cpus, mem := j.HoldSize(node)
+	nodeCPUs := make([]int, len(j.Nodes))
+	for k, x := range j.Nodes {
+		nodeCPUs[k], _ = j.HoldSize(&nodes[x])
+	}
 	return append(out, Send{To: msg.NodeAddr(node.Name), Msg: msg.Launch{
-		Term: c.term, Incarnation: node.Incarnation, Job: a, Nodes: names, CPUs: cpus, MemMB: mem,
-		Limit: j.TimeLimit, Spec: j.Spec, Start: j.StartTime,
+		Term: c.term, Incarnation: node.Incarnation, Job: a, Nodes: names, NodeCPUs: nodeCPUs,
+		CPUs: cpus, MemMB: mem, Limit: j.TimeLimit, Spec: j.Spec, Start: j.StartTime,
+		Cluster: c.cfg.ClusterName, Partition: c.sm.Partitions()[j.Partition].Name, Array: c.arrayInfo(j),
 	}})
+}
+
+// arrayInfo describes j's array from the task records still in the state;
+// tasks already purged are not counted (Slurm keeps the array's bitmap).
+func (c *Controller) arrayInfo(j *state.Job) msg.ArrayInfo {
+	if j.ArrayJobID == 0 {
+		return msg.ArrayInfo{}
+	}
+	ai := msg.ArrayInfo{JobID: j.ArrayJobID, TaskID: j.ArrayTaskID, Min: j.ArrayTaskID, Max: j.ArrayTaskID}
+	for _, t := range c.sm.ArrayTasks(j.ArrayJobID) {
+		ai.Count++
+		ai.Min, ai.Max = min(ai.Min, t.ArrayTaskID), max(ai.Max, t.ArrayTaskID)
+	}
+	ai.Count = max(ai.Count, 1) // the array's first record was purged: only this task is known
+	return ai
 }
 
 func (c *Controller) sendKill(a state.JobAttempt, nodes []int, out []Effect) []Effect {

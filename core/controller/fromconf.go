@@ -74,6 +74,7 @@ func ConfigFromConf(id uint64, peers []uint64, c *conf.Config, slurmUID uint32) 
 		return Config{}, err
 	}
 	cfg := DefaultConfig(id, peers, cl)
+	cfg.ClusterName = c.ClusterName
 	if c.SlurmdTimeout > 0 {
 		cfg.NodeTimeout = c.SlurmdTimeout
 	}

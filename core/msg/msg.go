@@ -144,12 +144,26 @@ type Launch struct {
 	Incarnation uint64
 	Job         state.JobAttempt
 	Nodes       []string // the whole allocation, batch host first
+	NodeCPUs    []int    // CPUs held on each of Nodes, in the same order
 	CPUs        int      // on this node
 	MemMB       int64
 	Limit       int64 // seconds, 0 = unlimited
 	Spec        state.JobSpec
 	Start       int64
 	LaunchID    uint64
+
+	// What the job's environment and output file names need besides
+	// the spec (agent.BatchEnv, agent.OutputPath).
+	Cluster   string
+	Partition string
+	Array     ArrayInfo // zero unless the job is a task of an array
+}
+
+// ArrayInfo describes a job array task: Slurm's SLURM_ARRAY_* variables.
+type ArrayInfo struct {
+	JobID           state.JobID // the array's id (its first task's id)
+	TaskID          uint32
+	Count, Min, Max uint32 // over the array's tasks the controller still knows
 }
 
 // Kill stops a job attempt's processes on a node. Signal 0 means Slurm's
