@@ -34,6 +34,7 @@ import (
 	"github.com/flurm/flurm/core/conf"
 	"github.com/flurm/flurm/core/controller"
 	"github.com/flurm/flurm/io/ctld"
+	"github.com/flurm/flurm/io/peerwire"
 	"github.com/flurm/flurm/io/raftstore"
 	"github.com/flurm/flurm/io/slurmrpc"
 )
@@ -198,25 +199,27 @@ func (d *daemon) start() error {
 		}
 		rpcLns = append(rpcLns, ln)
 	}
-	opts := ctld.Options{Controller: cfg, Storage: d.store, Conf: c, ConfPath: d.o.confPath, Logger: d.log}
+	opts := ctld.Options{Controller: cfg, Storage: d.store, Conf: c, ConfPath: d.o.confPath, Logger: d.log,
+		NodeSealer: peerwire.MungeSealer{Munge: &auth.Client, Trusted: func(u uint32) bool { return u == 0 || u == uid }}}
+	// The peer port carries Raft between controllers and the node
+	// agents' connections, so even a lone controller listens on it.
+	peerPort := strconv.Itoa(c.SlurmctldPort + ctld.RaftPortOffset)
+	if opts.PeerListener, err = net.Listen("tcp", net.JoinHostPort(listenHost, peerPort)); err != nil {
+		closeAll()
+		return err
+	}
 	if len(ids) > 1 {
 		addrs, err := ctld.PeerAddrs(c, ctld.RaftPortOffset)
 		if err != nil {
 			closeAll()
-			return err
-		}
-		peerPort := strconv.Itoa(c.SlurmctldPort + ctld.RaftPortOffset)
-		if opts.PeerListener, err = net.Listen("tcp", net.JoinHostPort(listenHost, peerPort)); err != nil {
-			closeAll()
+			opts.PeerListener.Close()
 			return err
 		}
 		opts.Peers = addrs
 	}
 	if d.rt, err = ctld.Start(opts); err != nil {
 		closeAll()
-		if opts.PeerListener != nil {
-			opts.PeerListener.Close()
-		}
+		opts.PeerListener.Close()
 		return err
 	}
 

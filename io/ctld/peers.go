@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/flurm/flurm/core/conf"
+	"github.com/flurm/flurm/core/msg"
 )
 
 // RaftPortOffset places each controller's peer (Raft) listener at
@@ -70,4 +71,17 @@ func hostNames(c *conf.Config) string {
 		names = append(names, h.Name)
 	}
 	return strings.Join(names, ",")
+}
+
+// controllerID parses "ctl/<id>"; ok is false for any other address.
+func controllerID(a msg.Addr) (uint64, bool) {
+	s, ok := strings.CutPrefix(string(a), "ctl/")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 || msg.ControllerAddr(id) != a {
+		return 0, false // reject "ctl/007" so one peer has one spelling
+	}
+	return id, true
 }

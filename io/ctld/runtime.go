@@ -16,6 +16,7 @@ import (
 	"github.com/flurm/flurm/core/conf"
 	"github.com/flurm/flurm/core/controller"
 	"github.com/flurm/flurm/core/msg"
+	"github.com/flurm/flurm/io/peerwire"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -42,10 +43,14 @@ type Options struct {
 	// needs an entry; the entry for Controller.ID, if any, is ignored and
 	// ids that are not peers are refused.
 	Peers map[uint64]string
-	// PeerListener accepts connections from the other controllers (and,
-	// later, node agents). It is required when there are peers, optional
-	// otherwise, and closed by the runtime.
+	// PeerListener accepts connections from the other controllers and
+	// from node agents. It is required when there are peers, optional
+	// otherwise (without it no node agent can connect), and closed by the
+	// runtime.
 	PeerListener net.Listener
+	// NodeSealer authenticates node agents' frames (peerwire.MungeSealer
+	// in production); nil refuses node agents.
+	NodeSealer peerwire.Sealer
 	// Logger receives the runtime's logs; nil discards them.
 	Logger *slog.Logger
 	// ElectionWait is how long Do keeps retrying while no leader is known
@@ -151,7 +156,7 @@ func Start(opts Options) (*Runtime, error) {
 	r.timer.Stop()
 	r.writer = newWriter(opts.Storage)
 	if len(opts.Peers) > 0 || opts.PeerListener != nil {
-		r.tr = newTransport(cfg.ID, opts.Peers, opts.PeerListener, r.deliverPeer, log.With("component", "transport"))
+		r.tr = newTransport(cfg.ID, opts.Peers, opts.PeerListener, opts.NodeSealer, r.deliverPeer, log.With("component", "transport"))
 		r.tr.start()
 	}
 	log.Info("controller starting", "id", cfg.ID, "peers", cfg.Peers, "applied", c.AppliedIndex(),
@@ -347,7 +352,7 @@ func (r *Runtime) armTimer(at time.Time) {
 }
 
 // send routes one Send effect: replies to local requests, Raft messages to
-// peers; anything else (node agent traffic, for now) is dropped.
+// peers, node protocol messages to connected node agents.
 func (r *Runtime) send(s controller.Send) {
 	if seq, ok := rpcSeq(s.To); ok {
 		if rep, isReply := s.Msg.(msg.ClientReply); isReply {

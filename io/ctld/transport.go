@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/flurm/flurm/core/msg"
+	"github.com/flurm/flurm/io/peerwire"
 )
 
 // Transport limits and timings.
 const (
 	peerQueueFrames  = 1024 // frames waiting for one peer; more are dropped
-	maxInboundConns  = 4096 // room for node agents later
+	maxInboundConns  = 4096 // controllers and node agents
 	dialTimeout      = 3 * time.Second
 	helloTimeout     = 10 * time.Second
 	writeTimeout     = 10 * time.Second
@@ -46,8 +47,11 @@ type transport struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	sealer peerwire.Sealer // nil: node agents are refused
+
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // inbound, closed by close
+	nodes map[string]*nodeLink  // node agents' connections by node name
 
 	sent, received, dropped, dials, dialFailures atomic.Uint64
 }
@@ -62,11 +66,12 @@ type peerLink struct {
 // other controllers' ids to the host:port of their listeners. deliver hands
 // an inbound message to the event loop; it blocks (giving TCP
 // back-pressure) and returns false once the runtime stops.
-func newTransport(self uint64, peers map[uint64]string, ln net.Listener,
+func newTransport(self uint64, peers map[uint64]string, ln net.Listener, sealer peerwire.Sealer,
 	deliver func(msg.Addr, msg.Message) bool, log *slog.Logger) *transport {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &transport{self: msg.ControllerAddr(self), links: make(map[uint64]*peerLink), ln: ln,
-		deliver: deliver, log: log, ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{})}
+	t := &transport{self: msg.ControllerAddr(self), links: make(map[uint64]*peerLink), ln: ln, sealer: sealer,
+		deliver: deliver, log: log, ctx: ctx, cancel: cancel, conns: make(map[net.Conn]struct{}),
+		nodes: make(map[string]*nodeLink)}
 	for id, addr := range peers {
 		if id == self {
 			continue
@@ -107,10 +112,17 @@ func (t *transport) stats() TransportStats {
 		Dropped: t.dropped.Load(), Dials: t.dials.Load(), DialFailures: t.dialFailures.Load()}
 }
 
-// send queues m for controller address to without blocking. It reports
-// whether the message was queued; a full queue or an address with no link
-// drops it.
+// send queues m for controller or node address to without blocking. It
+// reports whether the message was queued; a full queue or an address with
+// no link drops it.
 func (t *transport) send(to msg.Addr, m msg.Message) bool {
+	if _, isNode := nodeName(to); isNode {
+		if !t.sendNode(to, m) {
+			t.dropped.Add(1)
+			return false
+		}
+		return true
+	}
 	id, ok := controllerID(to)
 	l := t.links[id]
 	r, isRaft := m.(msg.Raft)
@@ -118,7 +130,7 @@ func (t *transport) send(to msg.Addr, m msg.Message) bool {
 		t.dropped.Add(1)
 		return false
 	}
-	f, err := appendFrame(nil, frameRaft, r.Data)
+	f, err := peerwire.AppendFrame(nil, peerwire.KindRaft, r.Data)
 	if err != nil {
 		t.dropped.Add(1)
 		t.log.Warn("dropping raft message", "to", to, "bytes", len(r.Data), "err", err)
@@ -180,7 +192,7 @@ func (t *transport) sleep(d time.Duration) bool {
 // pump writes the hello and then queued frames until a write fails or the
 // transport closes. Frames are batched and flushed when the queue is empty.
 func (t *transport) pump(l *peerLink, conn net.Conn) error {
-	hello, err := helloFrame(t.self)
+	hello, err := peerwire.HelloFrame(t.self)
 	if err != nil {
 		return err
 	}
@@ -251,18 +263,21 @@ func (t *transport) serve(conn net.Conn) {
 	}()
 	r := bufio.NewReaderSize(conn, 64<<10)
 	conn.SetReadDeadline(time.Now().Add(helloTimeout))
-	kind, payload, err := readFrame(r)
-	if err != nil || kind != frameHello {
+	kind, payload, err := peerwire.ReadFrame(r)
+	if err != nil || kind != peerwire.KindHello {
 		t.log.Debug("inbound connection without hello", "remote", conn.RemoteAddr(), "err", err)
 		return
 	}
-	from, err := parseHello(payload)
+	from, err := peerwire.ParseHello(payload)
 	if err != nil {
 		t.log.Warn("inbound connection with bad hello", "remote", conn.RemoteAddr(), "err", err)
 		return
 	}
-	// Only configured controllers may speak Raft. Node agents will
-	// announce "node/<name>" here and use their own frame kinds.
+	if name, isNode := nodeName(from); isNode {
+		t.serveNode(conn, r, from, name)
+		return
+	}
+	// Only configured controllers may speak Raft.
 	id, ok := controllerID(from)
 	if !ok || t.links[id] == nil {
 		t.log.Warn("inbound connection from unknown sender", "remote", conn.RemoteAddr(), "from", from)
@@ -270,14 +285,14 @@ func (t *transport) serve(conn net.Conn) {
 	}
 	conn.SetReadDeadline(time.Time{})
 	for {
-		kind, payload, err := readFrame(r)
+		kind, payload, err := peerwire.ReadFrame(r)
 		if err != nil {
 			if t.ctx.Err() == nil {
 				t.log.Debug("inbound connection closed", "from", from, "err", err)
 			}
 			return
 		}
-		if kind != frameRaft {
+		if kind != peerwire.KindRaft {
 			t.log.Warn("unexpected frame kind from peer", "from", from, "kind", kind)
 			return
 		}
