@@ -50,6 +50,10 @@ type Event interface{ isEvent() }
 // Tick is the periodic timer.
 type Tick struct{}
 
+// Resync asks for a heartbeat now: the host (re)connected to a controller,
+// which should learn at once what this node runs.
+type Resync struct{}
+
 // Recv is a message from a controller.
 type Recv struct {
 	From msg.Addr
@@ -64,6 +68,7 @@ type ProcExit struct {
 }
 
 func (Tick) isEvent()     {}
+func (Resync) isEvent()   {}
 func (Recv) isEvent()     {}
 func (ProcExit) isEvent() {}
 
@@ -152,6 +157,8 @@ func (a *Agent) Handle(now time.Time, ev Event) []Effect {
 			out = a.heartbeat(out)
 		}
 		out = append(out, SetTimer{AtNanos: a.now.Add(a.tickEvery()).UnixNano()})
+	case Resync:
+		out = a.heartbeat(out)
 	case Recv:
 		out = a.recv(ev, out)
 	case ProcExit:
@@ -314,6 +321,15 @@ func (a *Agent) Name() string { return a.cfg.Name }
 
 // Running lists the attempts with live processes, sorted.
 func (a *Agent) Running() []state.JobAttempt { return a.sortedProcs() }
+
+// Tracks reports whether the agent still needs the attempt: its processes
+// run, or their end is not yet acknowledged by the controller. A host may
+// drop its own records of an attempt once this is false.
+func (a *Agent) Tracks(j state.JobAttempt) bool {
+	_, running := a.procs[j]
+	_, unacked := a.ended[j]
+	return running || unacked
+}
 
 // Stats returns counters.
 func (a *Agent) Stats() Stats { return a.stats }

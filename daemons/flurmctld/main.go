@@ -36,6 +36,7 @@ import (
 	"github.com/flurm/flurm/io/ctld"
 	"github.com/flurm/flurm/io/peerwire"
 	"github.com/flurm/flurm/io/raftstore"
+	"github.com/flurm/flurm/io/slurmconf"
 	"github.com/flurm/flurm/io/slurmrpc"
 )
 
@@ -116,7 +117,7 @@ type daemon struct {
 }
 
 func run(o options) error {
-	c, err := readConf(o.confPath)
+	c, err := slurmconf.Load(o.confPath)
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func run(o options) error {
 
 func (d *daemon) start() error {
 	c := d.conf
-	uid, err := lookupUID(c.SlurmUser)
+	uid, err := slurmconf.SlurmUID(c.SlurmUser)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func (d *daemon) start() error {
 	if err != nil {
 		return err
 	}
-	auth, err := mungeAuth(c.AuthInfo)
+	auth, err := slurmconf.MungeAuth(c.AuthInfo)
 	if err != nil {
 		return err
 	}
@@ -320,7 +321,7 @@ func (d *daemon) closeStore() error {
 func (d *daemon) reconfigure() error {
 	d.reconfMu.Lock()
 	defer d.reconfMu.Unlock()
-	next, err := readConf(d.o.confPath)
+	next, err := slurmconf.Load(d.o.confPath)
 	if err != nil {
 		return fmt.Errorf("reconfigure: %w", err)
 	}
