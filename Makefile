@@ -52,7 +52,7 @@ compat:
 
 # The daemons and tools, built into .flurm/bin.
 daemons:
-	$(GO) build -o $(BIN)/ ./daemons/flurmctld ./daemons/flurmup ./daemons/benchsubmit
+	$(GO) build -o $(BIN)/ ./daemons/flurmctld ./daemons/flurmnd ./daemons/flurmup ./daemons/benchsubmit
 
 # A local cluster on loopback (state in $(CLUSTER), kept across down/up):
 # eval "$$(make -s up)" points Slurm's clients at it.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -144,20 +145,39 @@ MpiDefault=none
 ReturnToService=2
 MaxJobCount=1000000
 MinJobAge=300
-NodeName=n[1-4] NodeHostname=%[1]s NodeAddr=127.0.0.1 CPUs=4 RealMemory=4000 State=UNKNOWN
+# Four node daemons (flurmnd) on this host, each on its own port.
+NodeName=n[1-4] NodeHostname=%[1]s NodeAddr=127.0.0.1 Port=[%[3]d-%[9]d] CPUs=%[10]d RealMemory=%[11]d State=UNKNOWN
 PartitionName=debug Nodes=n[1-4] Default=YES MaxTime=INFINITE State=UP
 PartitionName=long Nodes=n[1-4] MaxTime=INFINITE State=UP
 `, host, port, port+1, me.Username, c.path(socketName), c.path(stateName),
-		filepath.Join(c.dir, "slurmd", "%n"), c.path(ctldLogName)), nil
+		filepath.Join(c.dir, "slurmd", "%n"), c.path(ctldLogName), port+4, runtime.NumCPU(), nodeMemoryMB()), nil
+}
+
+// nodeMemoryMB is a quarter of this machine's memory: the four nodes share
+// it, and memory limits of jobs are enforced for real.
+func nodeMemoryMB() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 1000
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err == nil && kb > 0 {
+				return max(kb/1024/4, 1)
+			}
+		}
+	}
+	return 1000
 }
 
 // pickPort returns the first of Slurm's default port and its successors
-// whose controller and node ports are both free on loopback. The choice
+// whose controller, peer and four node ports are all free on loopback. The choice
 // is made once and kept in slurm.conf, so it is stable across up/down.
 func pickPort() (int, error) {
 	for i := range portTries {
 		p := firstPort + i*portStep
-		if portFree(p) && portFree(p+1) {
+		if portFree(p) && portFree(p+1) && portFree(p+2) && portFree(p+3) && portFree(p+4) && portFree(p+1000) {
 			return p, nil
 		}
 	}

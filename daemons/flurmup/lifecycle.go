@@ -68,6 +68,12 @@ func (c *cluster) up(ctx context.Context, out io.Writer) error {
 	if err := c.checkWithScontrol(ctx); err != nil {
 		return err
 	}
+	if err := c.startNodes(cfg); err != nil {
+		return err
+	}
+	if err := c.waitNodes(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "export SLURM_CONF=%s\n", c.path(confName))
 	return nil
 }
@@ -192,10 +198,19 @@ func (c *cluster) checkWithScontrol(ctx context.Context) error {
 	return nil
 }
 
-// down stops flurmctld first (it needs munged to answer until the end),
-// then munged.
+// down stops the node daemons (their batch jobs keep running and are
+// adopted at the next up), then flurmctld (it needs munged to answer
+// until the end), then munged.
 func (c *cluster) down(out io.Writer) error {
-	for _, d := range []daemonProc{c.flurmctld(), c.munged()} {
+	procs := []daemonProc{c.flurmctld(), c.munged()}
+	if cfg, err := c.readConf(); err == nil {
+		var nodes []daemonProc
+		for _, n := range cfg.Nodes {
+			nodes = append(nodes, c.flurmnd(n.Name))
+		}
+		procs = append(nodes, procs...)
+	}
+	for _, d := range procs {
 		stopped, err := d.stop()
 		if err != nil {
 			return err
@@ -213,7 +228,13 @@ func (c *cluster) down(out io.Writer) error {
 // true when the cluster is fully up.
 func (c *cluster) status(ctx context.Context, out io.Writer) bool {
 	up := true
-	for _, d := range []daemonProc{c.munged(), c.flurmctld()} {
+	procs := []daemonProc{c.munged(), c.flurmctld()}
+	if cfg, err := c.readConf(); err == nil {
+		for _, n := range cfg.Nodes {
+			procs = append(procs, c.flurmnd(n.Name))
+		}
+	}
+	for _, d := range procs {
 		if pid := d.running(); pid != 0 {
 			fmt.Fprintf(out, "%s: running, pid %d\n", d.name, pid)
 		} else {

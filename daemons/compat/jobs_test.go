@@ -1,0 +1,220 @@
+package compat
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestJobs submits real batch jobs with Slurm's sbatch to flurmctld and
+// checks what flurmnd did with them: files written as the submitting
+// user with Slurm's environment, exit codes and signals in scontrol,
+// array task outputs, cancel, a flurmnd killed while its job runs.
+func TestJobs(t *testing.T) {
+	j := newJobsCluster(t)
+	t.Run("batch-env-and-output", func(t *testing.T) { batchEnvAndOutput(t, j) })
+	t.Run("exit-codes", func(t *testing.T) { exitCodes(t, j) })
+	t.Run("output-patterns", func(t *testing.T) { outputPatterns(t, j) })
+	t.Run("array-outputs", func(t *testing.T) { arrayOutputs(t, j) })
+	t.Run("two-nodes", func(t *testing.T) { twoNodes(t, j) })
+	t.Run("cancel-kills-tree", func(t *testing.T) { cancelKillsTree(t, j) })
+	t.Run("flurmnd-restart", func(t *testing.T) { flurmndRestart(t, j) })
+	t.Run("node-states", func(t *testing.T) { nodeStates(t, j) })
+}
+
+// envScript prints the variables the issue names, one per line.
+const envScript = `#!/bin/sh
+for v in SLURM_JOB_ID SLURM_JOBID SLURM_JOB_NAME SLURM_JOB_NODELIST SLURM_NNODES SLURM_NTASKS \
+  SLURM_CPUS_ON_NODE SLURM_CPUS_PER_TASK SLURM_MEM_PER_NODE SLURM_SUBMIT_DIR SLURM_SUBMIT_HOST \
+  SLURM_JOB_PARTITION SLURM_CLUSTER_NAME SLURMD_NODENAME FOO; do
+  eval "echo $v=\${$v}"
+done
+echo "user=$(id -un) group=$(id -gn) pwd=$(pwd) args=$*"
+`
+
+func batchEnvAndOutput(t *testing.T, j *jobsCluster) {
+	script := filepath.Join(j.work, "env.sh")
+	if err := os.WriteFile(script, []byte(envScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	id := j.sbatch(t, "nobody", "-J", "envjob", "-c", "1", "--mem=10", "-o", "env-%j.out", "--export=ALL,FOO=bar",
+		script, "a1", "a2")
+	show := j.waitState(t, id, "COMPLETED")
+	if !strings.Contains(show, "ExitCode=0:0") {
+		t.Errorf("exit code:\n%s", show)
+	}
+	out, uid := readOwned(t, filepath.Join(j.work, fmt.Sprintf("env-%d.out", id)))
+	if uid != nobodyUID {
+		t.Errorf("output owned by uid %d, want nobody", uid)
+	}
+	want := []string{
+		"SLURM_JOB_ID=" + strconv.Itoa(id), "SLURM_JOBID=" + strconv.Itoa(id), "SLURM_JOB_NAME=envjob",
+		"SLURM_JOB_NODELIST=n", "SLURM_NNODES=1", "SLURM_NTASKS=1", "SLURM_CPUS_ON_NODE=1", "SLURM_CPUS_PER_TASK=1",
+		"SLURM_MEM_PER_NODE=10", "SLURM_SUBMIT_DIR=" + j.work, "SLURM_SUBMIT_HOST=" + host,
+		"SLURM_JOB_PARTITION=debug", "SLURM_CLUSTER_NAME=jobs", "SLURMD_NODENAME=n", "FOO=bar",
+		"user=nobody group=nogroup pwd=" + j.work + " args=a1 a2",
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func exitCodes(t *testing.T, j *jobsCluster) {
+	for _, c := range []struct {
+		script, state, exit string
+	}{
+		{"exit 3", "FAILED", "ExitCode=3:0"},
+		{"true", "COMPLETED", "ExitCode=0:0"},
+		{"kill -KILL $$", "FAILED", "ExitCode=0:9"},
+	} {
+		id := j.sbatch(t, "", "-o", "/dev/null", "--wrap", c.script)
+		show := j.waitState(t, id, c.state)
+		if !strings.Contains(show, c.exit) {
+			t.Errorf("%q: want %s in\n%s", c.script, c.exit, show)
+		}
+	}
+}
+
+func outputPatterns(t *testing.T, j *jobsCluster) {
+	id := j.sbatch(t, "nobody", "-J", "pat", "-o", "o_%x_%u_%j_%N_%%.txt", "-e", "e_%j.txt",
+		"--wrap", "echo to-out; echo to-err >&2")
+	j.waitState(t, id, "COMPLETED")
+	matches, _ := filepath.Glob(filepath.Join(j.work, fmt.Sprintf("o_pat_nobody_%d_n*_%%.txt", id)))
+	if len(matches) != 1 {
+		t.Fatalf("stdout file with expanded pattern not found: %v", matches)
+	}
+	if out, _ := readOwned(t, matches[0]); out != "to-out\n" {
+		t.Errorf("stdout = %q", out)
+	}
+	if errOut, _ := readOwned(t, filepath.Join(j.work, fmt.Sprintf("e_%d.txt", id))); errOut != "to-err\n" {
+		t.Errorf("stderr = %q", errOut)
+	}
+	// The default name is slurm-%j.out in the submit directory.
+	id = j.sbatch(t, "nobody", "--wrap", "echo default")
+	j.waitState(t, id, "COMPLETED")
+	if out, _ := readOwned(t, filepath.Join(j.work, fmt.Sprintf("slurm-%d.out", id))); out != "default\n" {
+		t.Errorf("default output = %q", out)
+	}
+}
+
+func arrayOutputs(t *testing.T, j *jobsCluster) {
+	id := j.sbatch(t, "nobody", "--array=1-3", "-o", "arr_%A_%a.out",
+		"--wrap", "echo $SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID $SLURM_ARRAY_TASK_COUNT $SLURM_ARRAY_TASK_MIN $SLURM_ARRAY_TASK_MAX")
+	for task := 1; task <= 3; task++ {
+		j.waitState(t, id+task-1, "COMPLETED")
+		out, _ := readOwned(t, filepath.Join(j.work, fmt.Sprintf("arr_%d_%d.out", id, task)))
+		if want := fmt.Sprintf("%d %d 3 1 3\n", id, task); out != want {
+			t.Errorf("task %d wrote %q, want %q", task, out, want)
+		}
+	}
+}
+
+func twoNodes(t *testing.T, j *jobsCluster) {
+	id := j.sbatch(t, "", "-N", "2", "-o", "two-%j.out", "--wrap", "echo $SLURM_JOB_NODELIST $SLURM_NNODES $SLURM_JOB_CPUS_PER_NODE")
+	j.waitState(t, id, "COMPLETED")
+	out, _ := readOwned(t, filepath.Join(j.work, fmt.Sprintf("two-%d.out", id)))
+	if !regexp.MustCompile(`^n\[\d-\d\] 2 1\(x2\)\n$`).MatchString(out) {
+		t.Errorf("two-node job wrote %q", out)
+	}
+}
+
+// cancelKillsTree: a job whose script started a background child is
+// cancelled; both the script and the child must die.
+func cancelKillsTree(t *testing.T, j *jobsCluster) {
+	pidFile := filepath.Join(j.work, "child.pid")
+	id := j.sbatch(t, "nobody", "-o", "/dev/null", "--wrap", "sleep 300 & echo $! > "+pidFile+"; wait")
+	j.waitState(t, id, "RUNNING")
+	pidText, _ := readOwned(t, pidFile)
+	pid, err := strconv.Atoi(strings.TrimSpace(pidText))
+	if err != nil {
+		t.Fatalf("child pid %q", pidText)
+	}
+	if out, rc := j.run("nobody", "scancel", strconv.Itoa(id)); rc != 0 {
+		t.Fatalf("scancel: %s", out)
+	}
+	j.waitState(t, id, "CANCELLED")
+	deadline := time.Now().Add(10 * time.Second)
+	for processAlive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job's background child %d survived scancel", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// A zombie is dead for this purpose.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// flurmndRestart kills the node daemon running a job with SIGKILL, starts
+// it again, and expects the job to finish normally with its exit code.
+func flurmndRestart(t *testing.T, j *jobsCluster) {
+	gate := filepath.Join(j.work, "gate")
+	id := j.sbatch(t, "", "-o", "restart.out",
+		"--wrap", "while [ ! -e "+gate+" ]; do sleep 0.1; done; echo survived; exit 7")
+	j.waitState(t, id, "RUNNING")
+	node := j.nodeOf(t, id)
+	j.killNode(node)
+	if err := j.startNode(node); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the new flurmnd adopts the job and registers
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	show := j.waitState(t, id, "FAILED", "COMPLETED", "NODE_FAIL", "CANCELLED")
+	if !strings.Contains(show, "JobState=FAILED") || !strings.Contains(show, "ExitCode=7:0") {
+		t.Errorf("job across a flurmnd restart:\n%s\n%s", show, j.nodeLogTails())
+	}
+	if out, _ := readOwned(t, filepath.Join(j.work, "restart.out")); out != "survived\n" {
+		t.Errorf("output %q", out)
+	}
+}
+
+// nodeStates: a node running a one-CPU job of two is MIXED, a drained
+// node DRAIN, and idle ones IDLE.
+func nodeStates(t *testing.T, j *jobsCluster) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("a node needs two CPUs to be MIXED")
+	}
+	id := j.sbatch(t, "", "-n", "1", "-o", "/dev/null", "--wrap", "sleep 30")
+	j.waitState(t, id, "RUNNING")
+	busy := j.nodeOf(t, id)
+	drained := "n1"
+	if busy == drained {
+		drained = "n2"
+	}
+	j.run("", "scontrol", "update", "NodeName="+drained, "State=DRAIN", "Reason=maint")
+	out, _ := j.run("", "sinfo", "-h", "-N", "-o", "%N %T")
+	if !strings.Contains(out, busy+" mixed") || !strings.Contains(out, drained+" drained") || !strings.Contains(out, " idle") {
+		t.Errorf("sinfo with %s running a one-CPU job and %s drained:\n%s", busy, drained, out)
+	}
+	j.run("", "scancel", strconv.Itoa(id))
+	j.run("", "scontrol", "update", "NodeName="+drained, "State=RESUME")
+	j.waitState(t, id, "CANCELLED")
+}
+
+// nodeOf is the node list of a running job, from squeue.
+func (j *jobsCluster) nodeOf(t *testing.T, id int) string {
+	t.Helper()
+	out, rc := j.run("", "squeue", "-h", "-j", strconv.Itoa(id), "-o", "%N")
+	if rc != 0 || strings.TrimSpace(out) == "" {
+		t.Fatalf("squeue -o %%N for job %d: %s", id, out)
+	}
+	return strings.TrimSpace(out)
+}
