@@ -23,12 +23,17 @@ type Config struct {
 	ElectionTicks  int           // Raft election timeout, in ticks
 	HeartbeatTicks int           // Raft heartbeat interval, in ticks
 
-	SchedInterval   time.Duration // how often the leader runs the scheduler
-	NodeTimeout     time.Duration // SlurmdTimeout: silence after which a node is DOWN
-	RequestTimeout  time.Duration // a client request not applied by then gets Retry
-	ProposalTimeout time.Duration // a leader duty proposal not applied by then is re-proposed
-	LaunchRetry     time.Duration // resend a launch the agent has not confirmed after this
-	PurgeInterval   time.Duration // how often the leader purges old finished jobs
+	SchedInterval time.Duration // how often the leader runs the scheduler
+	// SchedMinInterval is the shortest gap between scheduler runs when a
+	// change (submit, job end, release, node back) may let a job start;
+	// the scheduler then runs at the next tick at least this long after
+	// the previous run. It bounds scheduling work under a submit burst.
+	SchedMinInterval time.Duration
+	NodeTimeout      time.Duration // SlurmdTimeout: silence after which a node is DOWN
+	RequestTimeout   time.Duration // a client request not applied by then gets Retry
+	ProposalTimeout  time.Duration // a leader duty proposal not applied by then is re-proposed
+	LaunchRetry      time.Duration // resend a launch the agent has not confirmed after this
+	PurgeInterval    time.Duration // how often the leader purges old finished jobs
 
 	SnapshotEvery   uint64 // take a snapshot every this many applied entries
 	SnapshotCatchUp uint64 // entries kept behind a snapshot for slow followers
@@ -50,7 +55,7 @@ func DefaultConfig(id uint64, peers []uint64, cluster state.Cluster) Config {
 	return Config{
 		ID: id, Peers: peers, Cluster: cluster,
 		TickInterval: 100 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1,
-		SchedInterval: time.Second, NodeTimeout: 300 * time.Second,
+		SchedInterval: time.Second, SchedMinInterval: 100 * time.Millisecond, NodeTimeout: 300 * time.Second,
 		RequestTimeout: 5 * time.Second, ProposalTimeout: 3 * time.Second,
 		LaunchRetry: 5 * time.Second, PurgeInterval: 60 * time.Second,
 		SnapshotEvery: 1000, SnapshotCatchUp: 200, MaxPendingRequests: 10000,
@@ -75,7 +80,7 @@ func (c *Config) validate() error {
 	if c.TickInterval <= 0 || c.ElectionTicks <= c.HeartbeatTicks || c.HeartbeatTicks <= 0 {
 		return fmt.Errorf("controller: bad timing tick=%v election=%d heartbeat=%d", c.TickInterval, c.ElectionTicks, c.HeartbeatTicks)
 	}
-	if c.SchedInterval <= 0 || c.NodeTimeout <= 0 || c.RequestTimeout <= 0 || c.ProposalTimeout <= 0 || c.LaunchRetry <= 0 || c.PurgeInterval <= 0 {
+	if c.SchedInterval <= 0 || c.SchedMinInterval <= 0 || c.NodeTimeout <= 0 || c.RequestTimeout <= 0 || c.ProposalTimeout <= 0 || c.LaunchRetry <= 0 || c.PurgeInterval <= 0 {
 		return errors.New("controller: intervals and timeouts must be positive")
 	}
 	if c.SnapshotEvery == 0 || c.MaxPendingRequests <= 0 {

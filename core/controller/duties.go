@@ -16,6 +16,7 @@ type dutyState struct {
 	proposed   map[string]time.Time // duty proposal key -> when it may be proposed again
 	launchSent map[launchKey]time.Time
 	lastSched  time.Time
+	schedSoon  bool // something changed that may let a job start
 	lastPurge  time.Time
 	plan       []pendingVerdict
 }
@@ -50,7 +51,12 @@ func (d *dutyState) becameLeader(now time.Time, sm *state.Machine) {
 func (d *dutyState) applied(cmd state.Command) {
 	if _, ok := cmd.(state.Start); ok {
 		delete(d.proposed, "sched")
+		return
 	}
+	// A submit, an ended job, a released hold, a node that came back:
+	// run the scheduler soon rather than at the next SchedInterval, as
+	// slurmctld schedules on job submission and completion.
+	d.schedSoon = true
 }
 
 // proposeDuty proposes a leader-originated command unless the same duty is
@@ -91,8 +97,9 @@ func (c *Controller) leaderTick(out []Effect) []Effect {
 		}
 		return true
 	})
-	if c.now.Sub(c.duties.lastSched) >= c.cfg.SchedInterval {
-		c.duties.lastSched = c.now
+	sinceSched := c.now.Sub(c.duties.lastSched)
+	if sinceSched >= c.cfg.SchedInterval || (c.duties.schedSoon && sinceSched >= c.cfg.SchedMinInterval) {
+		c.duties.lastSched, c.duties.schedSoon = c.now, false
 		c.schedule()
 	}
 	if c.now.Sub(c.duties.lastPurge) >= c.cfg.PurgeInterval {
