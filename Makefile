@@ -21,7 +21,7 @@ HALF := $(shell echo $$(( $(SIM_SEEDS) / 2 )))
 # whose Node.js already ships npm keeps it).
 DEPS := /usr/sbin/munged:munge /usr/bin/sbatch:slurm-client /usr/bin/node:nodejs+npm
 
-.PHONY: deps all build test unit compat sim-sweep sim-long tla bench bench-sim bench-submit daemons up down status scenarios-rewrite fmt vet clean
+.PHONY: deps all build test unit compat sim-sweep sim-long tla bench bench-sim bench-submit bench-jobs daemons up down status scenarios-rewrite fmt vet clean
 
 all: build
 
@@ -52,7 +52,7 @@ compat:
 
 # The daemons and tools, built into .flurm/bin.
 daemons:
-	$(GO) build -o $(BIN)/ ./daemons/flurmctld ./daemons/flurmnd ./daemons/flurmup ./daemons/benchsubmit
+	$(GO) build -o $(BIN)/ ./daemons/flurmctld ./daemons/flurmnd ./daemons/flurmup ./daemons/benchsubmit ./daemons/benchjob
 
 # A local cluster on loopback (state in $(CLUSTER), kept across down/up):
 # eval "$$(make -s up)" points Slurm's clients at it.
@@ -121,6 +121,10 @@ bench-sim:
 # slurmctld in the same run when one is installed. A benchmark, not a test.
 bench-submit: up
 	$(BIN)/benchsubmit -conf $(CLUSTER)/slurm.conf -n $(BENCH_N) -c $(BENCH_C) -compare
+
+# Job turnaround through real sbatch/scontrol on the local cluster.
+bench-jobs: up
+	SLURM_CONF=$(CLUSTER)/slurm.conf $(BIN)/benchjob -n 20
 
 scenarios-rewrite:
 	$(GO) test ./scenarios -rewrite
