@@ -2,7 +2,12 @@ package nodeagent
 
 import (
 	"log/slog"
+	"os"
+	"os/user"
 	"path"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/flurm/flurm/core/agent"
@@ -50,6 +55,10 @@ func (e *BatchExecutor) forward() {
 
 // Spec turns a launch into what jobexec runs.
 func (e *BatchExecutor) Spec(l msg.Launch) jobexec.Spec {
+	if wantsUserEnv(l.Spec.Env) {
+		// The job's own variables win over the login defaults.
+		l.Spec.Env = append(loginEnv(l.Spec.UID), l.Spec.Env...)
+	}
 	s := jobexec.Spec{
 		JobID: uint32(l.Job.ID), Attempt: l.Job.Attempt, UID: l.Spec.UID, GID: l.Spec.GID, User: l.Spec.User,
 		WorkDir: l.Spec.WorkDir, Script: []byte(l.Spec.Script), Env: agent.BatchEnv(l, e.Node, e.ExtraEnv...),
@@ -101,3 +110,41 @@ func (e *BatchExecutor) Exits() <-chan agent.ProcExit { return e.exits }
 func (e *BatchExecutor) Forget(j state.JobAttempt) error {
 	return e.Jobs.Forget(uint32(j.ID), j.Attempt)
 }
+
+// loginEnv is the environment a login of user would start with, for jobs
+// submitted with --export=NONE (sbatch then sends SLURM_GET_USER_ENV=1 and
+// only SLURM_* variables). Slurm runs `su - user` and captures what the
+// user's profile sets; FLURM builds the variables login(1) itself sets
+// from the password database, which works for users whose shell is
+// nologin too, and does not run the user's profile (DIFFERENCES.md).
+func loginEnv(uid uint32) []string {
+	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
+	if err != nil {
+		return nil
+	}
+	shell := "/bin/sh"
+	if s := passwdShell(u.Username); s != "" {
+		shell = s
+	}
+	return []string{"HOME=" + u.HomeDir, "USER=" + u.Username, "LOGNAME=" + u.Username, "SHELL=" + shell,
+		"PATH=/usr/local/bin:/usr/bin:/bin"}
+}
+
+// passwdShell reads user's login shell from /etc/passwd ("" if absent).
+func passwdShell(name string) string {
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil || len(b) > 16<<20 {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) == 7 && f[0] == name {
+			return f[6]
+		}
+	}
+	return ""
+}
+
+// wantsUserEnv reports whether sbatch asked for the user's login
+// environment (--export=NONE or --get-user-env).
+func wantsUserEnv(env []string) bool { return slices.Contains(env, "SLURM_GET_USER_ENV=1") }
