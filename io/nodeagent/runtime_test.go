@@ -53,7 +53,7 @@ func (f *fakeExec) Signal(_ state.JobAttempt, sig syscall.Signal) error {
 	return nil
 }
 func (f *fakeExec) Recover() ([]state.JobAttempt, error) { return f.running, nil }
-func (f *fakeExec) Exits() <-chan agent.ProcExit        { return f.exits }
+func (f *fakeExec) Exits() <-chan agent.ProcExit         { return f.exits }
 func (f *fakeExec) Forget(j state.JobAttempt) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
