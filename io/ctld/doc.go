@@ -22,9 +22,11 @@
 //     the controller's persist-then-send-then-apply discipline holds: a
 //     client is answered only after its entry is committed, which requires
 //     it to be durable here (and on a quorum).
-//   - Send goes to a local request's waiter ("rpc/<seq>"), or to the peer
-//     transport for "ctl/<id>", or is dropped (node agent traffic, until
-//     flurmnd exists). Sends never block the loop.
+//   - Send goes to a local request's waiter ("rpc/<seq>"), to the peer
+//     transport for "ctl/<id>", or to the connection of node agent
+//     "node/<name>" (dropped when that node is not connected: the agent
+//     heartbeats again when it reconnects and the leader resends what it
+//     still needs). Sends never block the loop.
 //
 // Do and Read may be called from any goroutine. Do injects a
 // msg.ClientRequest with Client ClientID() ("ctld/<id>/<boot nonce>") and a
@@ -53,17 +55,23 @@
 //
 // # Transport
 //
-// Controllers exchange msg.Raft over TCP. Each frame is a big-endian
-// uint32 length, a kind byte and a payload of at most MaxFrameBytes. A
-// dialer's first frame is a hello ("flurm-ctld/1 " + its address, e.g.
-// "ctl/2"); later frames on that connection are attributed to it. Each
-// controller keeps one outbound connection per peer, redialled with
-// jittered exponential backoff (50 ms to 2 s), fed by a queue of 1024
-// frames that drops when full: Raft tolerates loss. Inbound frames are
-// handed to the loop with back-pressure. Only configured controllers are
-// accepted; node agents will later connect to the same listener with a
-// "node/<name>" hello and their own frame kinds. The peer port is not
-// authenticated: it must be reachable only from the controllers.
+// The wire format is io/peerwire's. Controllers exchange msg.Raft over
+// TCP: each controller keeps one outbound connection per peer, redialled
+// with jittered exponential backoff (50 ms to 2 s), fed by a queue of 1024
+// frames that drops when full (Raft tolerates loss). Inbound frames are
+// handed to the loop with back-pressure. Only configured controllers may
+// send Raft frames; the peer port must be reachable only from the
+// controllers and the nodes.
+//
+// Node agents (flurmnd) dial the same listener, say hello as
+// "node/<name>" and exchange KindNode frames both ways on that one
+// connection. Every node frame is sealed (Options.NodeSealer, MUNGE in
+// production) and refused unless it comes from root or SlurmUser, names
+// its own node and is of a type a node may send (Heartbeat,
+// LaunchRefused); a bad frame closes the connection. Sealing asks munged,
+// so each node connection has its own writer goroutine and queue (256
+// messages, dropped when full). The newest connection of a node replaces
+// an older one.
 //
 // Controller ids follow the SlurmctldHost lines: the i-th line (primary
 // first) is Raft id i, and its peer listener is at its address on
