@@ -1,6 +1,10 @@
 package state
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 func (m *Machine) validNode(i int) *Error {
 	if i < 0 || i >= len(m.nodes) {
@@ -236,14 +240,25 @@ func (m *Machine) applyRegister(c Register) Result {
 	if node.Down && !node.DownByAdmin && m.opts.ReturnToService > 0 {
 		node.Down, node.Reason, node.ReasonTime = false, "", 0
 	}
-	if c.CPUs < node.CPUs || c.MemMB < node.MemMB {
-		node.Drain, node.ReasonTime = true, c.Time
-		node.Reason = "Low socket*core*thread count"
-		if c.CPUs >= node.CPUs {
-			node.Reason = "Low RealMemory"
-		}
+	if reason := lowResources(c, node); reason != "" {
+		node.Drain, node.Reason, node.ReasonTime = true, reason, c.Time
 	}
 	return r
+}
+
+// lowResources is slurmctld's drain reason for a node that registers with
+// less than slurm.conf declares (node_mgr.c validate_node_specs), or "".
+// FLURM's agents report CPUs, not the socket/core/thread layout, so a low
+// CPU count gives both of Slurm's CPU reasons.
+func lowResources(c Register, node *Node) string {
+	var reasons []string
+	if c.CPUs < node.CPUs {
+		reasons = append(reasons, "Low socket*core*thread count", "Low CPUs")
+	}
+	if c.MemMB < node.MemMB {
+		reasons = append(reasons, fmt.Sprintf("Low RealMemory (reported:%d < 100.00%% of configured:%d)", c.MemMB, node.MemMB))
+	}
+	return strings.Join(reasons, ", ")
 }
 
 // previousAttemptHeld reports whether an earlier attempt of j still holds
