@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -36,7 +37,7 @@ const (
 type jobCgroup struct {
 	version cgroupVersion
 	root    string // mount point of the hierarchy
-	dir     string // root/flurm/job_<id>_<attempt>
+	dir     string // root/flurm/job_<id>_<attempt>_<scope hash>
 }
 
 // detectCgroup picks the hierarchy that has a usable memory controller.
@@ -65,14 +66,17 @@ func hasWord(data []byte, word string) bool {
 
 // createCgroup makes the attempt's cgroup and applies the memory limit
 // (0 = none). It returns nil and an error when no cgroup can be used; the
-// caller then falls back to RSS polling.
-func createCgroup(jobID, attempt uint32, limit int64) (*jobCgroup, error) {
+// caller then falls back to RSS polling. scope tells apart attempts with
+// the same job id on one machine: several flurmnd (one per node, or of
+// different clusters) share the cgroup tree, so the name carries a hash
+// of the attempt's spool directory, which is also stable across restarts.
+func createCgroup(jobID, attempt uint32, scope string, limit int64) (*jobCgroup, error) {
 	version, root := detectCgroup()
 	if version == cgroupNone {
 		return nil, errors.New("no cgroup hierarchy with a memory controller")
 	}
 	parent := filepath.Join(root, cgroupParentName)
-	cg := &jobCgroup{version: version, root: root, dir: filepath.Join(parent, fmt.Sprintf("job_%d_%d", jobID, attempt))}
+	cg := &jobCgroup{version: version, root: root, dir: filepath.Join(parent, fmt.Sprintf("job_%d_%d_%08x", jobID, attempt, scopeHash(scope)))}
 	if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("create %s: %w", parent, err)
 	}
@@ -241,4 +245,11 @@ func writeCgroupFile(dir, name, value string) error {
 		err = cerr
 	}
 	return err
+}
+
+// scopeHash is a short FNV-1a hash of s for cgroup names.
+func scopeHash(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
 }

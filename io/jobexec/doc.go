@@ -97,10 +97,10 @@
 //     hybrid v2 hierarchy /sys/fs/cgroup/unified if its controllers do: the
 //     memory controller is enabled in <root>/cgroup.subtree_control and
 //     <root>/flurm/cgroup.subtree_control, the job gets
-//     <root>/flurm/job_<id>_<attempt> with memory.max and memory.swap.max=0,
+//     <root>/flurm/job_<id>_<attempt>_<hash of its spool directory> with memory.max and memory.swap.max=0,
 //     and the script is cloned straight into it (CLONE_INTO_CGROUP, Linux ≥
 //     5.7). OOM = "oom_kill" of memory.events > 0.
-//   - cgroup v1 memory: /sys/fs/cgroup/memory/flurm/job_<id>_<attempt> with
+//   - cgroup v1 memory: /sys/fs/cgroup/memory/flurm/job_<id>_<attempt>_<hash> with
 //     memory.limit_in_bytes (and memory.memsw.limit_in_bytes when swap
 //     accounting exists). v1 cannot clone into a cgroup, so the supervisor
 //     enters the cgroup just for the fork and leaves it right after. OOM =
@@ -114,5 +114,7 @@
 //
 // The cgroup is created even without a memory limit, so that Signal and the
 // end-of-job cleanup reach processes that left the process group. Cgroup
-// names are machine-wide: one flurmnd per machine.
+// names are machine-wide, so each carries a hash of the attempt's spool
+// directory: several flurmnd on one machine (one per node, or of different
+// clusters) may run attempts with the same job id.
 package jobexec

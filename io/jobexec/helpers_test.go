@@ -203,7 +203,7 @@ func nobodyGroups(t *testing.T) []string {
 
 // cgroupUsable reports whether this machine gives jobexec a memory cgroup.
 func cgroupUsable() (bool, string) {
-	cg, err := createCgroup(newJobID(), 0, 0)
+	cg, err := createCgroup(newJobID(), 0, "cgroup-probe", 0)
 	if err != nil {
 		return false, err.Error()
 	}

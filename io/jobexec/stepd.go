@@ -82,7 +82,7 @@ func runAttempt(dir string, rec *record, log *slog.Logger) status {
 	var cg *jobCgroup
 	if !rec.NoCgroup {
 		var err error
-		if cg, err = createCgroup(s.JobID, s.Attempt, s.MemLimitBytes); err != nil {
+		if cg, err = createCgroup(s.JobID, s.Attempt, dir, s.MemLimitBytes); err != nil {
 			log.Warn("no cgroup, falling back to RSS polling", "err", err)
 		}
 	}

@@ -16,9 +16,10 @@
 //   - Send to "ctl/<id>" is queued on that controller's link, which seals
 //     and writes it (io/peerwire) on its own goroutine; a full queue drops
 //     it, as the agent tolerates loss and heartbeats again.
-//   - StartProc starts the attempt through Executor; an attempt without a
-//     script (an allocation made by salloc or srun) starts nothing and
-//     holds its resources until it is signalled to end.
+//   - StartProc starts the attempt through Executor on the job's first
+//     node. On its other nodes, and for an allocation made by salloc or
+//     srun (no script), nothing starts: the attempt holds its resources
+//     for job steps until it is signalled to end.
 //   - SignalProc goes to the attempt's processes and to its job steps
 //     (Steps, io/taskd). SIGTERM or SIGKILL ends an allocation.
 //   - SetTimer arms the one timer.

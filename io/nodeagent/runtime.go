@@ -136,7 +136,7 @@ func (r *Runtime) recover() error {
 		r.a.Adopt(l)
 		r.recorded = append(r.recorded, l.Job)
 		switch {
-		case l.Spec.Script == "":
+		case !runsScript(l, r.a.Name()):
 			r.log.Info("allocation did not survive the restart", "job", l.Job.ID)
 			r.later = append(r.later, agent.ProcExit{Job: l.Job, Signal: agent.SIGKILL})
 		case slices.Contains(running, l.Job):
@@ -156,6 +156,13 @@ func (r *Runtime) recover() error {
 		}
 	}
 	return nil
+}
+
+// runsScript reports whether this node runs l's batch script: only the
+// first node of a batch job does, as in Slurm; the others, and every node
+// of an allocation made by salloc or srun, only hold resources for steps.
+func runsScript(l msg.Launch, node string) bool {
+	return l.Spec.Script != "" && len(l.Nodes) > 0 && l.Nodes[0] == node
 }
 
 // Stop ends the loop and the links. Batch jobs keep running under their
@@ -263,7 +270,7 @@ func (r *Runtime) start(l msg.Launch) {
 		return
 	}
 	r.recorded = append(r.recorded, l.Job)
-	if l.Spec.Script == "" {
+	if !runsScript(l, r.a.Name()) {
 		r.allocs[l.Job] = true
 		r.log.Info("allocation granted", "job", l.Job.ID, "cpus", l.CPUs)
 		return

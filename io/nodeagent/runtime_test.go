@@ -216,11 +216,21 @@ func TestRuntimeAllocationEndsOnTerminate(t *testing.T) {
 	defer rt.Stop()
 	ctl.accept()
 	ctl.send(launchMsg(9, "")) // salloc: nothing to run
-	waitFor(t, "the allocation", func() bool { _, ok := rt.JobOnNode(9); return ok })
+	second := launchMsg(10, "#!/bin/sh\n")
+	second.Nodes = []string{"n0", "n1"} // the script runs on n0 only
+	ctl.send(second)
+	waitFor(t, "the allocations", func() bool {
+		_, ok9 := rt.JobOnNode(9)
+		_, ok10 := rt.JobOnNode(10)
+		return ok9 && ok10
+	})
 	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 9}})
-	hb := ctl.heartbeat(func(hb msg.Heartbeat) bool { return len(hb.Ended) == 1 })
-	if hb.Ended[0].Signal != int(syscall.SIGTERM) {
-		t.Errorf("allocation ended with %+v", hb.Ended[0])
+	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 10}})
+	hb := ctl.heartbeat(func(hb msg.Heartbeat) bool { return len(hb.Ended) == 2 })
+	for _, e := range hb.Ended {
+		if e.Signal != int(syscall.SIGTERM) {
+			t.Errorf("allocation ended with %+v", e)
+		}
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
