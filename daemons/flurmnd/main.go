@@ -1,7 +1,9 @@
 // Command flurmnd is FLURM's node daemon, the counterpart of slurmd: it
 // registers the node with the controllers, reports what the machine
 // really has, runs batch jobs (io/jobexec) and srun tasks (io/taskd), and
-// reports how they ended. Its logic is core/agent; io/nodeagent hosts it.
+// reports how they ended. Its logic is core/agent; io/nodeagent hosts it,
+// io/jobexec runs batch scripts and io/taskd serves srun on the node's
+// slurmd port (Port=, else SlurmdPort).
 //
 //	flurmnd [-f slurm.conf] [-N nodename] [-D] [-v]
 //
@@ -36,7 +38,10 @@ import (
 	"github.com/flurm/flurm/io/slurmconf"
 )
 
-const defaultConfPath = "/etc/slurm/slurm.conf"
+const (
+	defaultConfPath = "/etc/slurm/slurm.conf"
+	defaultKillWait = 30 * time.Second // slurm.conf KillWait's default
+)
 
 type options struct {
 	confPath string
@@ -124,9 +129,15 @@ func run(o options, log *slog.Logger) error {
 	sealer := peerwire.MungeSealer{Munge: &auth.Client, Trusted: func(u uint32) bool { return u == 0 || u == slurmUID }}
 	killWait := c.KillWait
 	if killWait <= 0 {
-		killWait = 30 * time.Second
+		killWait = defaultKillWait
 	}
-	rt, err := nodeagent.Start(nodeagent.Options{
+	host := &agentHost{}
+	steps, err := newStepServer(c, node, absConf, &auth.Client, slurmUID, host, log.With("component", "taskd"))
+	if err != nil {
+		return fmt.Errorf("slurmd port for srun: %w", err)
+	}
+	defer steps.Close()
+	rt, err := nodeagent.Start(nodeagent.Options{Steps: steps,
 		Agent: agent.Config{Name: node.Name, CPUs: cpus, MemMB: memMB, Incarnation: bootID(),
 			HeartbeatInterval: heartbeatInterval(c.SlurmdTimeout), KillWait: killWait},
 		Controllers: peers, Sealer: sealer, Exec: exec, SpoolDir: spool, Logger: log.With("component", "agent"),
@@ -137,10 +148,17 @@ func run(o options, log *slog.Logger) error {
 	log.Info("flurmnd started", "cpus", cpus, "memory_mb", memMB, "configured_cpus", node.CPUs,
 		"configured_memory_mb", node.RealMemory, "controllers", len(peers), "spool", spool)
 
+	host.set(rt)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		if err := steps.Serve(ctx); err != nil && ctx.Err() == nil {
+			log.Error("srun task server stopped", "err", err)
+			stop()
+		}
+	}()
 	<-ctx.Done()
-	log.Info("flurmnd stopping; batch jobs keep running and are adopted at the next start")
+	log.Info("flurmnd stopping; batch jobs keep running and are adopted at the next start; srun tasks end")
 	rt.Stop()
 	return nil
 }
