@@ -18,6 +18,9 @@ import (
 // array task outputs, cancel, a flurmnd killed while its job runs.
 func TestJobs(t *testing.T) {
 	j := newJobsCluster(t)
+	// The shortest time limit Slurm accepts is a minute: start that job
+	// first and check it last, while the other cases run.
+	tlJob, timeLimited := startTimeLimited(t, j)
 	t.Run("batch-env-and-output", func(t *testing.T) { batchEnvAndOutput(t, j) })
 	t.Run("exit-codes", func(t *testing.T) { exitCodes(t, j) })
 	t.Run("output-patterns", func(t *testing.T) { outputPatterns(t, j) })
@@ -25,7 +28,44 @@ func TestJobs(t *testing.T) {
 	t.Run("two-nodes", func(t *testing.T) { twoNodes(t, j) })
 	t.Run("cancel-kills-tree", func(t *testing.T) { cancelKillsTree(t, j) })
 	t.Run("flurmnd-restart", func(t *testing.T) { flurmndRestart(t, j) })
-	t.Run("node-states", func(t *testing.T) { nodeStates(t, j) })
+	t.Run("node-states", func(t *testing.T) { nodeStates(t, j, tlJob) })
+	t.Run("time-limit", func(t *testing.T) { timeLimited(t) })
+}
+
+// startTimeLimited submits a one-minute job that ignores SIGTERM; the
+// returned check expects TIMEOUT, the TERM seen by the script, and the
+// script gone (SIGKILL after KillWait).
+func startTimeLimited(t *testing.T, j *jobsCluster) (int, func(t *testing.T)) {
+	pidFile := filepath.Join(j.work, "tl.pid")
+	id := j.sbatch(t, "nobody", "-t", "1", "-o", "tl.out",
+		"--wrap", "echo $$ > "+pidFile+"; trap 'echo got TERM' TERM; while :; do sleep 0.2; done")
+	j.waitState(t, id, "RUNNING")
+	return id, func(t *testing.T) {
+		deadline := time.Now().Add(100 * time.Second)
+		for {
+			out, _ := j.run("", "scontrol", "show", "job", strconv.Itoa(id))
+			if strings.Contains(out, "JobState=TIMEOUT ") {
+				break
+			}
+			running := strings.Contains(out, "JobState=RUNNING ") || strings.Contains(out, "JobState=COMPLETING ")
+			if time.Now().After(deadline) || !running {
+				t.Fatalf("job %d with a one-minute limit:\n%s", id, out)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		pidText, _ := readOwned(t, pidFile)
+		pid, _ := strconv.Atoi(strings.TrimSpace(pidText))
+		waitGone := time.Now().Add(10 * time.Second)
+		for processAlive(pid) {
+			if time.Now().After(waitGone) {
+				t.Fatalf("the timed-out script %d ignored SIGTERM and survived SIGKILL", pid)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if out, _ := readOwned(t, filepath.Join(j.work, "tl.out")); !strings.Contains(out, "got TERM") {
+			t.Errorf("the script never saw SIGTERM: %q", out)
+		}
+	}
 }
 
 // envScript prints the variables the issue names, one per line.
@@ -188,21 +228,33 @@ func flurmndRestart(t *testing.T, j *jobsCluster) {
 
 // nodeStates: a node running a one-CPU job of two is MIXED, a drained
 // node DRAIN, and idle ones IDLE.
-func nodeStates(t *testing.T, j *jobsCluster) {
+func nodeStates(t *testing.T, j *jobsCluster, tlJob int) {
 	if runtime.NumCPU() < 2 {
 		t.Skip("a node needs two CPUs to be MIXED")
 	}
 	id := j.sbatch(t, "", "-n", "1", "-o", "/dev/null", "--wrap", "sleep 30")
 	j.waitState(t, id, "RUNNING")
 	busy := j.nodeOf(t, id)
+	want := busy + " mixed"
+	if busy == j.nodeOf(t, tlJob) && runtime.NumCPU() == 2 {
+		want = busy + " allocated" // the time-limit job holds the other CPU
+	}
 	drained := "n1"
-	if busy == drained {
-		drained = "n2"
+	for drained == busy || drained == j.nodeOf(t, tlJob) {
+		drained = fmt.Sprintf("n%d", drained[1]-'0'+1)
 	}
 	j.run("", "scontrol", "update", "NodeName="+drained, "State=DRAIN", "Reason=maint")
-	out, _ := j.run("", "sinfo", "-h", "-N", "-o", "%N %T")
-	if !strings.Contains(out, busy+" mixed") || !strings.Contains(out, drained+" drained") || !strings.Contains(out, " idle") {
-		t.Errorf("sinfo with %s running a one-CPU job and %s drained:\n%s", busy, drained, out)
+	var out string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _ = j.run("", "sinfo", "-h", "-N", "-o", "%N %T")
+		if strings.Contains(out, want+"\n") && strings.Contains(out, drained+" drained\n") && strings.Contains(out, " idle\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sinfo with %s running a one-CPU job and %s drained, want %q:\n%s", busy, drained, want, out)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	j.run("", "scancel", strconv.Itoa(id))
 	j.run("", "scontrol", "update", "NodeName="+drained, "State=RESUME")
