@@ -31,6 +31,9 @@ func (c *Controller) clientRequest(from msg.Addr, m msg.ClientRequest, out []Eff
 	if len(c.pending) >= c.cfg.MaxPendingRequests {
 		return reply(msg.ClientReply{Retry: true})
 	}
+	if op, ok := m.Op.(msg.OpSignal); ok {
+		return reply(c.signal(m.UID, op, &out)) // changes no replicated state: nothing to propose
+	}
 	cmd, err := c.toCommand(m)
 	if err != nil {
 		return reply(msg.ClientReply{Err: err})
@@ -64,6 +67,20 @@ func (c *Controller) toCommand(m msg.ClientRequest) (state.Command, *state.Error
 			return nil, &state.Error{Code: state.ErrInvalidNodeName, Msg: "Invalid node name specified"}
 		}
 		return state.NodeAdmin{Node: n, Time: now, UID: m.UID, Op: op.Op, Reason: op.Reason}, nil
+	case msg.OpStepCreate:
+		nodes, err := c.nodeIndexes(op.Nodes)
+		if err != nil {
+			return nil, err
+		}
+		return state.StepCreate{Job: op.Job, Time: now, UID: m.UID, Request: op.Request, Name: op.Name,
+			NumNodes: op.NumNodes, Nodes: nodes, Tasks: op.Tasks, CPUs: op.CPUs, TimeLimit: op.TimeLimit,
+			SrunHost: op.SrunHost, SrunPID: op.SrunPID}, nil
+	case msg.OpStepEnd:
+		return state.StepEnd{Job: op.Job, Step: op.Step, Time: now, UID: m.UID, First: op.First, Last: op.Last,
+			ExitCode: op.ExitCode, All: op.All}, nil
+	case msg.OpCompleteAllocation:
+		return state.CompleteAllocation{ID: op.Job, Time: now, UID: m.UID, ExitCode: op.ExitCode,
+			Signal: op.Signal, Cancel: op.Cancel}, nil
 	}
 	return nil, &state.Error{Code: state.ErrGeneric, Msg: "unsupported operation"}
 }

@@ -17,6 +17,8 @@ type Result struct {
 	Kill []JobAttempt
 	// Skipped counts placements of a Start that no longer fit.
 	Skipped int
+	// Step is the step created or acted on by a step command.
+	Step uint32
 }
 
 // Apply applies one command. It is deterministic: its only inputs are the
@@ -45,6 +47,12 @@ func (m *Machine) Apply(c Command) Result {
 		return m.applyTimeout(c)
 	case Purge:
 		return m.applyPurge(c)
+	case StepCreate:
+		return m.applyStepCreate(c)
+	case StepEnd:
+		return m.applyStepEnd(c)
+	case CompleteAllocation:
+		return m.applyCompleteAllocation(c)
 	}
 	return Result{Err: reject(ErrGeneric, "unknown command %T", c)}
 }
@@ -265,6 +273,7 @@ func (m *Machine) end(j *Job, to JobState, now int64, reason string) Result {
 	m.transition(j, to)
 	was := j.State
 	j.State, j.EndTime, j.Reason = to, now, reason
+	j.Steps = nil // a job's steps end with it
 	r := Result{Job: j.ID}
 	if was == JobRunning || was == JobSuspended {
 		r.Kill = []JobAttempt{{j.ID, j.Attempt}}
@@ -357,6 +366,7 @@ func (m *Machine) requeue(j *Job, now int64, reason string) Result {
 	j.State, j.Reason = JobPending, reason
 	j.Attempt++
 	j.Nodes, j.StartTime, j.LaunchTerm = nil, 0, 0
+	j.Steps = nil // the steps ran in the old attempt
 	return Result{Job: j.ID, Kill: []JobAttempt{old}}
 }
 

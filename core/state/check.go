@@ -51,6 +51,9 @@ func (m *Machine) Check() error {
 		if j.ArrayJobID > id || len(j.Spec.ArrayTasks) > 0 {
 			return fmt.Errorf("job %d: bad array fields (array %d, %d task ids kept)", id, j.ArrayJobID, len(j.Spec.ArrayTasks))
 		}
+		if err := checkSteps(j); err != nil {
+			return err
+		}
 		cur := JobAttempt{j.ID, j.Attempt}
 		switch {
 		case j.Running():
@@ -76,6 +79,36 @@ func (m *Machine) Check() error {
 	for k, id := range m.requests {
 		if m.jobs[id] == nil {
 			return fmt.Errorf("request %v maps to unknown job %d", k, id)
+		}
+	}
+	return nil
+}
+
+// checkSteps verifies a job's step records: only a running job has steps,
+// ids are increasing and below NextStep, and every step runs on distinct
+// nodes of the job with a completion mark per node and at least one task
+// per node.
+func checkSteps(j *Job) error {
+	if len(j.Steps) > 0 && !j.Running() {
+		return fmt.Errorf("job %d is %v but has %d steps", j.ID, j.State, len(j.Steps))
+	}
+	if j.NextStep > MaxStepsPerJob || len(j.Steps) > MaxLiveSteps {
+		return fmt.Errorf("job %d: next step %d, %d steps", j.ID, j.NextStep, len(j.Steps))
+	}
+	for k, s := range j.Steps {
+		if s.ID >= j.NextStep || (k > 0 && s.ID <= j.Steps[k-1].ID) {
+			return fmt.Errorf("job %d: step id %d out of order (next %d)", j.ID, s.ID, j.NextStep)
+		}
+		if len(s.Nodes) == 0 || len(s.Done) != len(s.Nodes) || s.Tasks < len(s.Nodes) || s.CPUs < s.Tasks {
+			return fmt.Errorf("step %d.%d: %d nodes, %d marks, %d tasks, %d cpus", j.ID, s.ID, len(s.Nodes), len(s.Done), s.Tasks, s.CPUs)
+		}
+		if !slices.Contains(s.Done, false) {
+			return fmt.Errorf("step %d.%d: every node reported it ended, but it is kept", j.ID, s.ID)
+		}
+		for i, n := range s.Nodes {
+			if !slices.Contains(j.Nodes, n) || slices.Contains(s.Nodes[:i], n) {
+				return fmt.Errorf("step %d.%d: bad node list %v (job nodes %v)", j.ID, s.ID, s.Nodes, j.Nodes)
+			}
 		}
 	}
 	return nil

@@ -24,6 +24,9 @@ const (
 	kindNodeAdmin
 	kindTimeout
 	kindPurge
+	kindStepCreate
+	kindStepEnd
+	kindCompleteAllocation
 	kindEnd
 )
 
@@ -205,6 +208,12 @@ func Decode(b []byte) (Command, error) {
 		c = Timeout{Job: decodeAttempt(r), Time: r.varint()}
 	case kindPurge:
 		c = Purge{Time: r.varint()}
+	case kindStepCreate:
+		c = decodeStepCreate(r)
+	case kindStepEnd:
+		c = decodeStepEnd(r)
+	case kindCompleteAllocation:
+		c = decodeCompleteAllocation(r)
 	default:
 		return nil, fmt.Errorf("%w: unknown command kind %d", ErrCorrupt, k)
 	}

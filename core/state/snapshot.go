@@ -7,7 +7,9 @@ import (
 	"slices"
 )
 
-const snapshotVersion = 1
+// snapshotVersion 2 added job steps; Restore still reads version 1
+// snapshots (no steps), so a stored snapshot survives the upgrade.
+const snapshotVersion = 2
 
 // Snapshot encodes the whole state deterministically: the same state always
 // gives the same bytes, so replicas can compare hashes.
@@ -57,8 +59,9 @@ func (m *Machine) Hash() [32]byte { return sha256.Sum256(m.Snapshot()) }
 // Restore rebuilds a Machine from Snapshot bytes and checks its invariants.
 func Restore(b []byte) (*Machine, error) {
 	r := &reader{buf: b}
-	if v := r.u8(); r.err == nil && v != snapshotVersion {
-		return nil, fmt.Errorf("%w: unknown snapshot version %d", ErrCorrupt, v)
+	version := r.u8()
+	if r.err == nil && (version < 1 || version > snapshotVersion) {
+		return nil, fmt.Errorf("%w: unknown snapshot version %d", ErrCorrupt, version)
 	}
 	m := &Machine{
 		nodeIndex: make(map[string]int), partIndex: make(map[string]int),
@@ -82,7 +85,7 @@ func Restore(b []byte) (*Machine, error) {
 	}
 	n = r.length(MaxListLen, 8)
 	for i := 0; i < n && r.err == nil; i++ {
-		j := decodeJob(r)
+		j := decodeJob(r, version)
 		if r.err == nil {
 			if _, dup := m.jobs[j.ID]; dup || (len(m.order) > 0 && j.ID <= m.order[len(m.order)-1]) {
 				r.fail("job %d out of order", j.ID)
@@ -175,9 +178,10 @@ func encodeJob(w *writer, j *Job) {
 	w.uvarint(j.LaunchTerm)
 	w.uvarint(uint64(j.ArrayJobID))
 	w.uvarint(uint64(j.ArrayTaskID))
+	encodeSteps(w, j)
 }
 
-func decodeJob(r *reader) *Job {
+func decodeJob(r *reader, version uint8) *Job {
 	j := &Job{ID: JobID(r.u32())}
 	j.Spec = decodeSpec(r)
 	j.State = JobState(r.u8())
@@ -193,5 +197,8 @@ func decodeJob(r *reader) *Job {
 	j.ExitCode, j.Signal = r.int(), r.int()
 	j.LaunchTerm = r.uvarint()
 	j.ArrayJobID, j.ArrayTaskID = JobID(r.u32()), r.u32()
+	if version >= 2 {
+		decodeSteps(r, j)
+	}
 	return j
 }

@@ -55,7 +55,7 @@ func genCommand(t *rapid.T, n int, now int64) Command {
 	att := JobAttempt{ID: id, Attempt: uint32(rapid.IntRange(0, 2).Draw(t, "att"))}
 	node := rapid.IntRange(-1, n).Draw(t, "node")
 	uid := rapid.SampledFrom([]uint32{0, 1000, 1001, 64030}).Draw(t, "uid")
-	switch rapid.IntRange(0, 10).Draw(t, "kind") {
+	switch rapid.IntRange(0, 12).Draw(t, "kind") {
 	case 0, 1:
 		return Submit{Client: rapid.SampledFrom([]string{"", "c1", "c2"}).Draw(t, "client"),
 			Seq: rapid.Uint64Range(0, 5).Draw(t, "seq"), Time: now, Spec: genSpec(t)}
@@ -97,6 +97,11 @@ func genCommand(t *rapid.T, n int, now int64) Command {
 				Reason: rapid.SampledFrom([]string{"", "maint"}).Draw(t, "why")}
 		}
 		return NodeDown{Node: node, Time: now, Reason: "Not responding"}
+	case 11:
+		return genStepCommand(t, id, uid, n, now)
+	case 12:
+		return CompleteAllocation{ID: id, Time: now, UID: uid, ExitCode: rapid.IntRange(0, 2).Draw(t, "arc"),
+			Signal: rapid.IntRange(0, 1).Draw(t, "asig"), Cancel: rapid.Bool().Draw(t, "acancel")}
 	default:
 		if rapid.Bool().Draw(t, "purge") {
 			return Purge{Time: now}
@@ -198,6 +203,9 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add(Encode(Submit{Client: "c", Seq: 1, Time: 2, Spec: JobSpec{Name: "x", NumNodes: 2}}))
 	f.Add(Encode(Start{Time: 1, Term: 2, Allocs: []Alloc{{ID: 1, Nodes: []int{0, 1}}}}))
+	f.Add(Encode(StepCreate{Job: 1, Time: 2, UID: 3, Request: 4, Name: "a", NumNodes: 1, Nodes: []int{0}, Tasks: 2, SrunHost: "h"}))
+	f.Add(Encode(StepEnd{Job: 1, Step: 2, Time: 3, First: 0, Last: 1, ExitCode: 256}))
+	f.Add(Encode(CompleteAllocation{ID: 1, Time: 2, UID: 3, ExitCode: 1, Cancel: true}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := Decode(b)
 		if err != nil {

@@ -117,6 +117,8 @@ type Job struct {
 	LaunchTerm  uint64 // Raft term of the leader that placed the attempt
 	ArrayJobID  JobID  // the array this job is a task of (the first task's id); 0 if none
 	ArrayTaskID uint32 // the task's index within the array, when ArrayJobID is set
+	NextStep    uint32 // the id the job's next step gets (steps.go)
+	Steps       []Step // running steps, in increasing id order
 }
 
 // Running reports whether the job holds an allocation as a live job.
