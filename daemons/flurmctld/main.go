@@ -34,6 +34,7 @@ import (
 	"github.com/flurm/flurm/core/conf"
 	"github.com/flurm/flurm/core/controller"
 	"github.com/flurm/flurm/io/ctld"
+	"github.com/flurm/flurm/io/munge"
 	"github.com/flurm/flurm/io/peerwire"
 	"github.com/flurm/flurm/io/raftstore"
 	"github.com/flurm/flurm/io/slurmconf"
@@ -234,7 +235,12 @@ func (d *daemon) start() error {
 	d.srv = &slurmrpc.Server{Backend: d.rt, Auth: auth, Logger: d.log.With("component", "rpc"),
 		MessageTimeout: c.MessageTimeout, ControllerIndex: uint16(id - 1),
 		OnShutdown:    func(uint16) { d.requestStop("scontrol shutdown") },
-		OnReconfigure: func(context.Context) error { return d.reconfigure() }}
+		OnReconfigure: func(context.Context) error { return d.reconfigure() },
+		// Job credentials for srun are signed as Slurm's cred/munge signs
+		// them: a MUNGE credential over the packed fields.
+		Signer: slurmrpc.SignerFunc(func(ctx context.Context, p []byte) (string, error) {
+			return auth.Client.Encode(ctx, p, munge.EncodeOptions{})
+		})}
 	for _, ln := range rpcLns {
 		go func() {
 			if err := d.srv.Serve(ln); !errors.Is(err, slurmrpc.ErrServerClosed) {

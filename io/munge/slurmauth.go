@@ -120,7 +120,7 @@ func (a *SlurmAuth) Verify(env *slurmproto.Envelope) (slurmrpc.Identity, error) 
 	if err != nil {
 		return slurmrpc.Identity{}, err
 	}
-	return slurmrpc.Identity{UID: cred.UID, GID: cred.GID}, nil
+	return slurmrpc.Identity{UID: cred.UID, GID: cred.GID, Origin: cred.Origin}, nil
 }
 
 // VerifyCredential is Verify with a context and the whole decoded

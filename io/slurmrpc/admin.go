@@ -146,8 +146,7 @@ func clockLatency() uint32 {
 }
 
 // Tables FLURM has no entries in. slurmctld answers such requests with an
-// empty table, which is the truth here: no reservations, no licenses, and
-// no job steps (a FLURM batch job runs its script without Slurm steps).
+// empty table, which is the truth here: no reservations, no licenses.
 
 func handleReservationInfo(s *Server, r *request) reply {
 	return reply{msgType: slurmproto.ResponseReservationInfo,
@@ -157,20 +156,4 @@ func handleReservationInfo(s *Server, r *request) reply {
 func handleLicenseInfo(s *Server, r *request) reply {
 	return reply{msgType: slurmproto.ResponseLicenseInfo,
 		body: &slurmproto.LicenseInfoResponse{LastUpdate: slurmproto.Time(time.Now().Unix())}}
-}
-
-// handleJobStepInfo answers ESLURM_INVALID_JOB_ID for a job that does not
-// exist (as pack_ctld_job_step_info_response_msg) and no steps otherwise.
-func handleJobStepInfo(s *Server, r *request) reply {
-	req := r.body.(*slurmproto.JobStepInfoRequest)
-	rep := reply{msgType: slurmproto.ResponseJobStepInfo,
-		body: &slurmproto.JobStepInfoResponse{LastUpdate: slurmproto.Time(time.Now().Unix())}}
-	if id := req.StepID.JobID; id != slurmproto.NoVal {
-		s.Backend.Read(func(v View) {
-			if v.State.Job(state.JobID(id)) == nil {
-				rep = rcReply(slurmproto.RCInvalidJobID)
-			}
-		})
-	}
-	return rep
 }

@@ -3,6 +3,7 @@ package slurmrpc
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/flurm/flurm/core/conf"
@@ -44,7 +45,26 @@ type View struct {
 // Identity is a caller verified by the authenticator.
 type Identity struct {
 	UID, GID uint32
+	// Origin is the address of the host that made the credential (MUNGE's
+	// origin), if the authenticator knows it; the zero Addr otherwise, and
+	// the connection's peer address stands in for it.
+	Origin netip.Addr
 }
+
+// Signer signs job credentials as Slurm's cred/munge does: it returns the
+// MUNGE credential text whose payload is exactly payload, made as this
+// daemon's uid (root or SlurmUser) and decodable by anyone. Node daemons
+// check it before they run a step's tasks.
+type Signer interface {
+	Sign(ctx context.Context, payload []byte) (string, error)
+}
+
+// SignerFunc adapts a function (e.g. munge.Client.Encode with default
+// options) to Signer.
+type SignerFunc func(ctx context.Context, payload []byte) (string, error)
+
+// Sign calls f.
+func (f SignerFunc) Sign(ctx context.Context, payload []byte) (string, error) { return f(ctx, payload) }
 
 // Authenticator verifies the credential of an incoming message and makes
 // credentials for replies (auth/munge in production: io/munge).

@@ -74,7 +74,10 @@ func TestSubmitAsCaptured(t *testing.T) {
 	if j == nil {
 		t.Fatal("job 14 not created")
 	}
-	want := state.JobSpec{Name: "wrap", UID: 0, GID: 0, User: j.Spec.User, NumNodes: 1, Hold: true, Requeue: true,
+	if j.Spec.SubmitHost == "" {
+		t.Error("no submit host recorded")
+	}
+	want := state.JobSpec{Name: "wrap", UID: 0, GID: 0, User: j.Spec.User, NumNodes: 1, Hold: true, Requeue: true, SubmitHost: j.Spec.SubmitHost,
 		WorkDir: "/tmp/tmp.cbfgtZmFz0", Script: "#!/bin/sh\n# This script was created by sbatch --wrap.\n\nhostname\n",
 		Env: j.Spec.Env}
 	if !reflect.DeepEqual(j.Spec, want) {

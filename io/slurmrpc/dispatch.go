@@ -68,6 +68,14 @@ func init() {
 		slurmproto.RequestReservationInfo: handleReservationInfo,
 		slurmproto.RequestLicenseInfo:     handleLicenseInfo,
 		slurmproto.RequestJobStepInfo:     handleJobStepInfo,
+
+		slurmproto.RequestResourceAllocation:    handleResourceAllocation,
+		slurmproto.RequestJobAllocationInfo:     handleJobAllocationInfo,
+		slurmproto.RequestHetJobAllocInfo:       handleHetJobAllocInfo,
+		slurmproto.RequestJobStepCreate:         handleStepCreate,
+		slurmproto.RequestStepComplete:          handleStepComplete,
+		slurmproto.RequestCompleteJobAllocation: handleCompleteAllocation,
+		slurmproto.RequestCancelJobStep:         handleCancelStep,
 	}
 }
 
@@ -181,6 +189,14 @@ func opName(op msg.Op) string {
 		return "requeue"
 	case msg.OpNodeAdmin:
 		return "node-admin"
+	case msg.OpStepCreate:
+		return "step-create"
+	case msg.OpStepEnd:
+		return "step-end"
+	case msg.OpCompleteAllocation:
+		return "complete-allocation"
+	case msg.OpSignal:
+		return "signal"
 	}
 	return "unknown"
 }

@@ -1,5 +1,6 @@
 // Package slurmrpc is flurmctld's Slurm RPC server: it answers unmodified
-// Slurm 22.05 clients (sbatch, squeue, sinfo, scancel, scontrol, sdiag) on
+// Slurm 22.05 clients (sbatch, salloc, srun, squeue, sinfo, scancel,
+// scontrol, sdiag) and node daemons on
 // SlurmctldPort, filling every record the way slurmctld 22.05.8 fills it,
 // so the clients print what they would print for a real controller in the
 // same state. The wire codec is io/slurmproto; the cluster state and the
@@ -63,14 +64,41 @@
 //	REQUEST_NODE_INFO 2007       2008, every node in table order
 //	REQUEST_NODE_INFO_SINGLE 2040 2008 with that node, or no record
 //	REQUEST_PARTITION_INFO 2009  2010 (Hidden partitions only with SHOW_ALL)
-//	REQUEST_RESERVATION_INFO 2024, REQUEST_LICENSE_INFO 1021,
-//	REQUEST_JOB_STEP_INFO 2005   empty tables: FLURM has no reservations,
-//	                             licenses or steps
+//	REQUEST_RESERVATION_INFO 2024, REQUEST_LICENSE_INFO 1021
+//	                             empty tables: FLURM has no reservations
+//	                             or licenses
+//	REQUEST_JOB_STEP_INFO 2005   2006: the running steps of running jobs,
+//	                             a batch job's script as step N.batch
 //	REQUEST_SUBMIT_BATCH_JOB 4003 msg.OpSubmit; 4004 with the job id
 //	                             (error_code ESLURM_JOB_HELD for sbatch -H)
 //	REQUEST_KILL_JOB 5032        SIGKILL: msg.OpCancel; sjob_id "N" or "N_*"
 //	                             cancels all of array N (Array), "N_T" task T
-//	                             alone, "N_[list]" ESLURM_NOT_SUPPORTED
+//	                             alone, "N_[list]" ESLURM_NOT_SUPPORTED;
+//	                             another signal to a running job:
+//	                             msg.OpSignal (the batch script's processes)
+//	                             and REQUEST_SIGNAL_TASKS to its steps' node
+//	                             daemons (-b: only the former, KILL_STEPS_ONLY
+//	                             only the latter)
+//	REQUEST_RESOURCE_ALLOCATION 4001 msg.OpSubmit of a job without a script;
+//	                             4002 with the allocation once it runs
+//	                             (waiting up to Server.AllocationWait), else
+//	                             node_cnt 0 and the allocation sent later to
+//	                             the client's alloc_resp_port
+//	REQUEST_JOB_ALLOCATION_INFO 4014, REQUEST_HET_JOB_ALLOC_INFO 4027
+//	                             4015 / 4026 (one component) for a running
+//	                             job of the caller; ESLURM_JOB_PENDING,
+//	                             ESLURM_ALREADY_DONE otherwise
+//	REQUEST_JOB_STEP_CREATE 5001 msg.OpStepCreate; 5002 with a block
+//	                             layout and a job credential signed by
+//	                             Server.Signer (cred/munge: MUNGE over the
+//	                             packed fields); no Signer: ESLURM_NOT_SUPPORTED
+//	REQUEST_STEP_COMPLETE 5016   msg.OpStepEnd for the node range; only root
+//	                             and SlurmUser (else ESLURM_USER_ID_MISSING)
+//	REQUEST_CANCEL_JOB_STEP 5005 REQUEST_SIGNAL_TASKS to the step's node
+//	                             daemons; SIGKILL also msg.OpStepEnd (All)
+//	REQUEST_COMPLETE_JOB_ALLOCATION 5017 msg.OpCompleteAllocation (job_rc
+//	                             is a wait status, NO_VAL cancels), then
+//	                             SRUN_JOB_COMPLETE to the job's sruns
 //	REQUEST_UPDATE_JOB 3001      msg.OpUpdate: TimeLimit, Priority (hold =
 //	                             0, release = INFINITE), Nice, JobName,
 //	                             Partition, NumNodes
@@ -92,9 +120,9 @@
 //
 // # Not supported
 //
-// Request types slurmctld handles but FLURM does not (srun/salloc
-// allocation and steps, job will-run, reservations and partitions
-// changes, suspend, top, triggers, sbcast, ...) are answered
+// Request types slurmctld handles but FLURM does not (heterogeneous jobs,
+// job will-run, reservations and partitions changes, suspend, top,
+// triggers, sbcast, ...) are answered
 // ESLURM_NOT_SUPPORTED (2036). Types that decode but that slurmctld has no
 // handler for are answered EINVAL (22), as slurmctld_req does.
 //
@@ -105,9 +133,12 @@
 // and the other options listed in checkUnsupported gets
 // RESPONSE_SLURM_RC_MSG with ESLURM_NOT_SUPPORTED and a text naming the
 // option (sbatch prints it); an update job touching any other field, an
-// update node changing anything but the state, a signal other than
-// SIGKILL to a running job, step cancels and requeueing a finished job get
-// ESLURM_NOT_SUPPORTED. A signal other than SIGKILL to a pending job gets
+// update node changing anything but the state, SIGKILL to only the batch
+// script or only the steps of a job, a step create choosing its step id
+// or interactive (salloc's use_interactive_step), the batch and extern
+// steps in step cancels, and requeueing a finished job get
+// ESLURM_NOT_SUPPORTED. A step completion for the batch or extern step
+// gets ESLURM_INVALID_JOB_ID: those are the node agent's to report. A signal other than SIGKILL to a pending job gets
 // ESLURM_TRANSITION_STATE_NO_UPDATE, as in Slurm.
 //
 // A submission core rejects as not fitting its partition is answered as
@@ -125,6 +156,24 @@
 //
 // Info requests are always answered with full data: the last_update of a
 // request never yields SLURM_NO_CHANGE_IN_DATA.
+//
+// # srun and salloc
+//
+// An allocation is a job whose spec has no script: the node agents hold
+// its resources and run nothing until srun launches a step's tasks on the
+// node daemons' Slurm ports itself. Steps are replicated (core/state
+// steps.go); a step's credential carries one core per CPU, the job's
+// holds as its cores, and its memory request. Where the clients of an
+// allocation or step listen (resp_host is the connection's peer, as in
+// slurmctld) is remembered in memory on this controller only: after a
+// failover the new leader cannot push a queued allocation's grant or
+// SRUN_JOB_COMPLETE, and the clients rely on their own polling. Messages
+// this server sends (allocation grants, SRUN_JOB_COMPLETE,
+// REQUEST_SIGNAL_TASKS) carry an Authenticator credential, go on fresh
+// connections bounded by DialTimeout, and are best effort. A job's
+// alloc_node is the short name of the credential's origin host
+// (Identity.Origin, else the connection's peer; a loopback address is
+// this host's name), falling back on SLURM_SUBMIT_HOST.
 //
 // # Records
 //

@@ -34,6 +34,10 @@ type fakeBackend struct {
 	started  time.Time
 	leader   bool
 	readHook func() // runs inside Read (to inject panics)
+	// autoStart, if set, places every job submitted on the first nodes
+	// that fit, as one scheduling pass would.
+	autoStart bool
+	signals   []msg.OpSignal // signals delivered through OpSignal
 }
 
 // Captured times (shared/captures): job 14 was submitted at 1795312938.
@@ -119,11 +123,67 @@ func (b *fakeBackend) Do(ctx context.Context, uid uint32, op msg.Op) (msg.Client
 			return msg.ClientReply{Err: &state.Error{Code: state.ErrInvalidNodeName, Msg: "no such node"}}, nil
 		}
 		c = state.NodeAdmin{Node: n, Time: now, UID: uid, Op: op.Op, Reason: op.Reason}
+	case msg.OpStepCreate:
+		var nodes []int
+		for _, name := range op.Nodes {
+			n, ok := b.m.NodeIndex(name)
+			if !ok {
+				return msg.ClientReply{Err: &state.Error{Code: state.ErrInvalidNodeName, Msg: "no such node"}}, nil
+			}
+			nodes = append(nodes, n)
+		}
+		c = state.StepCreate{Job: op.Job, Time: now, UID: uid, Request: op.Request, Name: op.Name, NumNodes: op.NumNodes,
+			Nodes: nodes, Tasks: op.Tasks, CPUs: op.CPUs, TimeLimit: op.TimeLimit, SrunHost: op.SrunHost, SrunPID: op.SrunPID}
+	case msg.OpStepEnd:
+		c = state.StepEnd{Job: op.Job, Step: op.Step, Time: now, UID: uid, First: op.First, Last: op.Last,
+			ExitCode: op.ExitCode, All: op.All}
+	case msg.OpCompleteAllocation:
+		c = state.CompleteAllocation{ID: op.Job, Time: now, UID: uid, ExitCode: op.ExitCode, Signal: op.Signal, Cancel: op.Cancel}
+	case msg.OpSignal:
+		j := b.m.Job(op.Job)
+		switch {
+		case j == nil:
+			return msg.ClientReply{Err: &state.Error{Code: state.ErrInvalidJobID}}, nil
+		case j.Spec.UID != uid && uid != 0:
+			return msg.ClientReply{Err: &state.Error{Code: state.ErrAccessDenied}}, nil
+		case !j.Running():
+			return msg.ClientReply{Err: &state.Error{Code: state.ErrTransitionNoUpdate}}, nil
+		}
+		b.signals = append(b.signals, op)
+		return msg.ClientReply{Job: op.Job}, nil
 	default:
 		return msg.ClientReply{}, fmt.Errorf("fake backend: op %T", op)
 	}
 	r := b.m.Apply(c)
+	if _, ok := c.(state.Submit); ok && r.Err == nil && b.autoStart {
+		b.startFitting(r.Job, now)
+	}
 	return msg.ClientReply{Job: r.Job, Err: r.Err}, nil
+}
+
+// startFitting starts job id on the first registered nodes with room.
+func (b *fakeBackend) startFitting(id state.JobID, now int64) {
+	j := b.m.Job(id)
+	var nodes []int
+	for i, n := range b.m.Nodes() {
+		used, _ := n.AllocCPUs()
+		if len(nodes) < j.Spec.NumNodes && n.Available() && n.CPUs-used >= j.CPUsPerNode {
+			nodes = append(nodes, i)
+		}
+	}
+	b.m.Apply(state.Start{Time: now, Term: 1, Allocs: []state.Alloc{{ID: id, Nodes: nodes}}})
+}
+
+func (b *fakeBackend) setAutoStart(v bool) {
+	b.mu.Lock()
+	b.autoStart = v
+	b.mu.Unlock()
+}
+
+func (b *fakeBackend) signalsSent() []msg.OpSignal {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]msg.OpSignal(nil), b.signals...)
 }
 
 func (b *fakeBackend) Read(fn func(v View)) {

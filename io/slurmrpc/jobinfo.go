@@ -327,7 +327,7 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 		Name:         optStr(j.Spec.Name),
 		// user_name stays NULL as in slurmctld's records; clients look
 		// the uid up themselves.
-		AllocNode:        optStr(submitHost(j.Spec.Env)),
+		AllocNode:        optStr(allocNodeOf(j)),
 		SelectPluginID:   c.plugin,
 		WorkDir:          optStr(j.Spec.WorkDir),
 		NumCPUs:          uint32(min(cpus, int64(slurmproto.NoVal-1))),
@@ -351,6 +351,9 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 	}
 	if j.Spec.Requeue {
 		r.Requeue = 1
+	}
+	if j.Spec.Script == "" {
+		r.BatchFlag = 0 // an allocation of salloc or srun
 	}
 	switch {
 	case j.Spec.MemPerNode > 0:
@@ -383,9 +386,18 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 	return r
 }
 
+// allocNodeOf is the job's alloc_node: the submit host recorded at submit
+// time (see Server.allocNode), or for jobs submitted before FLURM kept it,
+// the SLURM_SUBMIT_HOST in the environment.
+func allocNodeOf(j *state.Job) string {
+	if j.Spec.SubmitHost != "" {
+		return j.Spec.SubmitHost
+	}
+	return submitHost(j.Spec.Env)
+}
+
 // submitHost is the host sbatch ran on, from the SLURM_SUBMIT_HOST it puts
-// in the job's environment. slurmctld takes alloc_node from the
-// credential's origin instead, which core does not keep.
+// in the job's environment.
 func submitHost(env []string) string {
 	for _, e := range env {
 		if h, ok := strings.CutPrefix(e, "SLURM_SUBMIT_HOST="); ok {

@@ -58,32 +58,70 @@ func (s *Server) jobAccess(id state.JobID, uid uint32) (code uint32, st state.Jo
 
 // handleKillJob is scancel. SIGKILL cancels the job (job_signal). Another
 // signal cannot reach a pending job (ESLURM_TRANSITION_STATE_NO_UPDATE, as
-// in Slurm); to a running job it would need signal delivery, which core
-// does not have, so it is refused with ESLURM_NOT_SUPPORTED.
+// in Slurm); to a running job it goes to the batch script's processes
+// (msg.OpSignal: the node agents deliver it) and to the job's srun steps
+// (REQUEST_SIGNAL_TASKS to their node daemons). With KILL_JOB_BATCH
+// (scancel -b) only the former, with KILL_STEPS_ONLY only the latter.
+// Without either, Slurm spares the batch script; FLURM signals it too, as
+// with scancel --full.
 func handleKillJob(s *Server, r *request) reply {
 	req := r.body.(*slurmproto.KillJobRequest)
 	id, whole, code := s.killTarget(req)
 	if code != 0 {
 		return rcReply(code)
 	}
-	if req.StepID.StepID != slurmproto.NoVal || req.Flags&(slurmproto.KillStepsOnly|slurmproto.KillJobBatch) != 0 {
-		// Steps and the batch step alone: FLURM jobs have no steps.
-		return rcReply(rcNotSupported)
+	if req.StepID.StepID != slurmproto.NoVal {
+		return rcReply(rcNotSupported) // a step named in a kill-job request
 	}
 	if req.Signal != sigKill {
-		code, st, _ := s.jobAccess(id, r.id.UID)
-		switch {
-		case code != 0:
-			return rcReply(code)
-		case st.Terminal():
-			return rcReply(slurmproto.RCAlreadyDone)
-		case st == state.JobPending:
-			return rcReply(slurmproto.RCTransitionStateNoUpdate)
-		}
-		return rcReply(rcNotSupported)
+		return s.signalJob(r, id, req)
+	}
+	if req.Flags&(slurmproto.KillStepsOnly|slurmproto.KillJobBatch) != 0 {
+		return rcReply(rcNotSupported) // SIGKILL to parts of a job only
 	}
 	_, code = s.do(r, msg.OpCancel{ID: id, Array: whole})
+	if code == slurmproto.RCSuccess {
+		s.notifyJobComplete(uint32(id))
+	}
 	return rcReply(code)
+}
+
+// signalJob delivers a signal other than SIGKILL to a running job.
+func (s *Server) signalJob(r *request, id state.JobID, req *slurmproto.KillJobRequest) reply {
+	code, st, _ := s.jobAccess(id, r.id.UID)
+	switch {
+	case code != 0:
+		return rcReply(code)
+	case st.Terminal():
+		return rcReply(slurmproto.RCAlreadyDone)
+	case st == state.JobPending:
+		return rcReply(slurmproto.RCTransitionStateNoUpdate)
+	case req.Signal == 0 || int(req.Signal) > msg.MaxSignal:
+		return rcReply(slurmproto.RCEInval)
+	}
+	if req.Flags&slurmproto.KillStepsOnly == 0 {
+		if _, code := s.do(r, msg.OpSignal{Job: id, Signal: int(req.Signal)}); code != slurmproto.RCSuccess {
+			return rcReply(code)
+		}
+	}
+	if req.Flags&slurmproto.KillJobBatch == 0 {
+		type stepNodes struct {
+			id    uint32
+			nodes []nodeEndpoint
+		}
+		var steps []stepNodes
+		s.Backend.Read(func(v View) {
+			if j := v.State.Job(id); j != nil {
+				for i := range j.Steps {
+					steps = append(steps, stepNodes{j.Steps[i].ID, stepEndpoints(v, &j.Steps[i])})
+				}
+			}
+		})
+		for _, st := range steps {
+			s.signalTasks(uint32(id), st.id, req.Signal, st.nodes)
+		}
+	}
+	return rcReply(slurmproto.RCSuccess)
 }
 
 // killTarget resolves the job a kill names, as job_str_signal reads

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/flurm/flurm/core/controller"
+	"github.com/flurm/flurm/core/msg"
 	"github.com/flurm/flurm/core/sched"
 	"github.com/flurm/flurm/core/state"
 	"github.com/flurm/flurm/io/slurmproto"
@@ -253,8 +254,14 @@ func TestKillSignalsAndRequeue(t *testing.T) {
 	if typ != slurmproto.ResponseJobReady || body.(*slurmproto.ReturnCode).ReturnCode != 7 {
 		t.Errorf("job ready: %v %+v", typ, body)
 	}
-	if rc := kill(0, 15, "14"); rc != rcNotSupported {
+	if rc := kill(0, 15, "14"); rc != 0 {
 		t.Errorf("SIGTERM to a running job: rc %d", rc)
+	}
+	if got := h.be.signalsSent(); len(got) != 1 || got[0] != (msg.OpSignal{Job: 14, Signal: 15}) {
+		t.Errorf("signals delivered %+v, want SIGTERM to job 14", got)
+	}
+	if rc := kill(1000, 15, "14"); rc != slurmproto.RCAccessDenied {
+		t.Errorf("SIGTERM to another user's job: rc %d", rc)
 	}
 	if rc := requeue("14", requeueHold); rc != 0 {
 		t.Fatalf("requeuehold: rc %d", rc)

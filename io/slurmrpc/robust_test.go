@@ -147,9 +147,9 @@ func TestUnsupportedTypes(t *testing.T) {
 		t.Errorf("SRUN_PING: rc %d", rc)
 	}
 	// slurmctld handles it, FLURM does not: ESLURM_NOT_SUPPORTED.
-	raw, _ := slurmproto.EncodeBody(slurmproto.RequestJobAllocationInfo, &slurmproto.JobAllocInfoRequest{JobID: 1})
-	if rc := h.rc(h.call(0, 0, slurmproto.RequestJobAllocationInfo, raw)); rc != rcNotSupported {
-		t.Errorf("REQUEST_JOB_ALLOCATION_INFO: rc %d", rc)
+	raw, _ := slurmproto.EncodeBody(slurmproto.RequestJobEndTime, &slurmproto.JobAllocInfoRequest{JobID: 1})
+	if rc := h.rc(h.call(0, 0, slurmproto.RequestJobEndTime, raw)); rc != rcNotSupported {
+		t.Errorf("REQUEST_JOB_END_TIME: rc %d", rc)
 	}
 	if rc := h.rc(h.call(0, 0, slurmproto.RequestReconfigure, nil)); rc != rcNotSupported {
 		t.Errorf("reconfigure without a hook: rc %d", rc)

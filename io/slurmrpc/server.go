@@ -44,6 +44,19 @@ type Server struct {
 	// SlurmctldHost lines (0 = primary), reported by REQUEST_CONTROL_STATUS.
 	ControllerIndex uint16
 
+	// Signer signs the job credentials of new steps; nil means steps
+	// cannot be created here (REQUEST_JOB_STEP_CREATE is answered
+	// ESLURM_NOT_SUPPORTED).
+	Signer Signer
+	// DialTimeout bounds connecting to and talking with srun, salloc and
+	// node daemons for the messages this server sends them (allocation
+	// grants, SRUN_JOB_COMPLETE, REQUEST_SIGNAL_TASKS); 0 = 2 s.
+	DialTimeout time.Duration
+	// AllocationWait bounds how long REQUEST_RESOURCE_ALLOCATION waits for
+	// the new job to start before answering "queued" (node_cnt 0) and
+	// granting it later by a message to the client; 0 = 3 s.
+	AllocationWait time.Duration
+
 	// Shutdown is called after REQUEST_SHUTDOWN from an operator was
 	// answered; nil means shutdown over RPC is not supported here.
 	OnShutdown func(options uint16)
@@ -54,6 +67,8 @@ type Server struct {
 	initOnce sync.Once
 	stats    *rpcStats
 	nodes    *reasonOwners
+	sruns    *srunRegistry
+	hosts    *hostCache
 
 	mu       sync.Mutex
 	closing  bool
@@ -88,6 +103,14 @@ func (s *Server) init() {
 		}
 		s.stats = newRPCStats(time.Time{}) // counting since the daemon started
 		s.nodes = newReasonOwners()
+		s.sruns = newSrunRegistry()
+		s.hosts = newHostCache()
+		if s.DialTimeout <= 0 {
+			s.DialTimeout = 2 * time.Second
+		}
+		if s.AllocationWait <= 0 {
+			s.AllocationWait = 3 * time.Second
+		}
 		s.lns = make(map[net.Listener]struct{})
 		s.conns = make(map[net.Conn]struct{})
 		s.slots = make(chan struct{}, s.MaxConns)

@@ -3,6 +3,7 @@ package slurmrpc
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os/user"
 	"strconv"
 	"strings"
@@ -47,11 +48,12 @@ func handleSubmit(s *Server, r *request) reply {
 	var opts state.Options
 	s.Backend.Read(func(v View) { opts = v.State.Options() })
 	operator := r.id.UID == 0 || r.id.UID == opts.SlurmUID
-	spec, serr := jobSpec(d, r.id, operator, opts)
+	spec, serr := jobSpec(d, r.id, operator, opts, true)
 	if serr != nil {
 		return serr.reply()
 	}
 	spec.User = userName(r.id.UID)
+	spec.SubmitHost = s.allocNode(r, spec.Env)
 	rep, code := s.do(r, msg.OpSubmit{Spec: spec})
 	if code != slurmproto.RCSuccess {
 		return s.submitRejection(code, &spec).reply()
@@ -77,8 +79,11 @@ func userName(uid uint32) string {
 }
 
 // jobSpec converts a job description. id is the verified caller; the
-// description's user_id/group_id only have to agree with it.
-func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Options) (state.JobSpec, *submitError) {
+// description's user_id/group_id only have to agree with it. A batch job
+// needs a script and an environment; an allocation (salloc, srun) has
+// neither: its node daemons hold the resources and run only the steps
+// srun launches.
+func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Options, batch bool) (state.JobSpec, *submitError) {
 	var spec state.JobSpec
 	if d.UserID != slurmproto.NoVal && d.UserID != id.UID {
 		// slurmctld lets root/SlurmUser submit for others; FLURM runs a
@@ -92,13 +97,14 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 		return spec, e
 	}
 	script, _ := d.Script.Get()
-	if script == "" {
+	switch {
+	case batch && script == "":
 		return spec, &submitError{code: slurmproto.RCJobScriptMissing}
-	}
-	if len(script) > state.MaxScriptLen {
+	case !batch:
+		script = "" // salloc and srun send none; nothing else may run
+	case len(script) > state.MaxScriptLen:
 		return spec, refuse(slurmproto.RCError, "batch script of %d bytes is larger than %d", len(script), state.MaxScriptLen)
-	}
-	if len(d.Environment) == 0 {
+	case len(d.Environment) == 0:
 		return spec, &submitError{code: rcEnvMissing}
 	}
 	for _, p := range []slurmproto.Str{d.WorkDir, d.StdOut, d.StdErr, d.StdIn} {
@@ -127,6 +133,9 @@ func jobSpec(d *slurmproto.JobDesc, id Identity, operator bool, opts state.Optio
 		OpenAppend: d.OpenMode == 1,
 		BeginTime:  int64(d.BeginTime),
 		Requeue:    opts.JobRequeue,
+	}
+	if !batch {
+		spec.Argv, spec.StdIn = nil, "" // the command is srun's to run, as a step
 	}
 	if e := dependencySpec(&spec, d.Dependency.String()); e != nil {
 		return spec, e
@@ -371,4 +380,19 @@ func stdinPath(p string) string {
 		return ""
 	}
 	return p
+}
+
+// allocNode is where a job was submitted from (Slurm's alloc_node): the
+// host of the credential's origin, or of the connection's peer when the
+// authenticator does not say, by name; failing that the SLURM_SUBMIT_HOST
+// the client put in the job's environment.
+func (s *Server) allocNode(r *request, env []string) string {
+	ip := r.id.Origin
+	if !ip.IsValid() {
+		ip, _ = netip.ParseAddr(peerHost(r.peer))
+	}
+	if n := s.hosts.name(ip); n != "" {
+		return n
+	}
+	return submitHost(env)
 }
