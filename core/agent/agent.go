@@ -84,10 +84,14 @@ type Send struct {
 // StartProc starts an attempt's processes as described by Launch.
 type StartProc struct{ Launch msg.Launch }
 
-// SignalProc sends a signal to every process of an attempt.
+// SignalProc sends a signal to every process of an attempt. Ending marks
+// the termination sequence (SIGTERM, then SIGKILL after KillWait) that
+// ends the attempt, which must reach its job steps too; a user's signal
+// (scancel --signal --batch) reaches only the batch script.
 type SignalProc struct {
 	Job    state.JobAttempt
 	Signal int
+	Ending bool
 }
 
 // SetTimer asks for a Tick at or after the given time.
@@ -248,7 +252,7 @@ func (a *Agent) kill(m msg.Kill, out []Effect) []Effect {
 			sig = SIGTERM
 			p.killAt = a.now.Add(a.cfg.KillWait)
 		}
-		return append(out, SignalProc{Job: m.Job, Signal: sig})
+		return append(out, SignalProc{Job: m.Job, Signal: sig, Ending: m.Signal == 0})
 	}
 	return out
 }
@@ -259,7 +263,7 @@ func (a *Agent) escalateKills(out []Effect) []Effect {
 		p := a.procs[j]
 		if !p.killAt.IsZero() && !a.now.Before(p.killAt) && p.signals == 0 {
 			p.signals++
-			out = append(out, SignalProc{Job: j, Signal: SIGKILL})
+			out = append(out, SignalProc{Job: j, Signal: SIGKILL, Ending: true})
 		}
 	}
 	return out

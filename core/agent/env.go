@@ -15,7 +15,8 @@ const NoArrayTask = 4294967294
 
 // BatchEnv is the environment of a batch script launched by l on node: the
 // environment sbatch sent (already shaped by --export), overlaid with the
-// variables slurmd sets for the batch step. extra (e.g. SLURM_CONF) is
+// variables slurmd sets for the batch step (env_array_for_batch_job:
+// HOSTNAME is the node's name, SLURM_NTASKS only with a task count). extra (e.g. SLURM_CONF) is
 // overlaid last. Later entries replace earlier ones with the same name, so
 // a user cannot fake SLURM_JOB_ID by exporting it.
 func BatchEnv(l msg.Launch, node string, extra ...string) []string {
@@ -23,7 +24,6 @@ func BatchEnv(l msg.Launch, node string, extra ...string) []string {
 	id := strconv.FormatUint(uint64(l.Job.ID), 10)
 	nodes := hostlist.Compress(l.Nodes)
 	nnodes := strconv.Itoa(len(l.Nodes))
-	tasks := max(s.NumTasks, len(l.Nodes))
 	set := []string{
 		"ENVIRONMENT=BATCH",
 		"SLURM_JOB_ID=" + id,
@@ -33,11 +33,10 @@ func BatchEnv(l msg.Launch, node string, extra ...string) []string {
 		"SLURM_NODELIST=" + nodes,
 		"SLURM_JOB_NUM_NODES=" + nnodes,
 		"SLURM_NNODES=" + nnodes,
-		"SLURM_NTASKS=" + strconv.Itoa(tasks),
-		"SLURM_NPROCS=" + strconv.Itoa(tasks),
 		"SLURM_CPUS_ON_NODE=" + strconv.Itoa(l.CPUs),
 		"SLURM_JOB_CPUS_PER_NODE=" + repCounts(l.NodeCPUs),
-		"SLURM_TASKS_PER_NODE=" + repCounts(tasksPerNode(tasks, len(l.Nodes))),
+		"SLURM_TASKS_PER_NODE=" + repCounts(batchTasksPerNode(l)),
+		"HOSTNAME=" + node,
 		"SLURM_JOB_PARTITION=" + l.Partition,
 		"SLURM_JOB_UID=" + strconv.FormatUint(uint64(s.UID), 10),
 		"SLURM_JOB_GID=" + strconv.FormatUint(uint64(s.GID), 10),
@@ -49,6 +48,11 @@ func BatchEnv(l msg.Launch, node string, extra ...string) []string {
 		"SLURMD_NODENAME=" + node,
 		"SLURM_TOPOLOGY_ADDR=" + node,
 		"SLURM_TOPOLOGY_ADDR_PATTERN=node",
+	}
+	if s.NumTasks > 0 {
+		// Only when the user asked for a task count: srun inside the
+		// script takes its default task count from here.
+		set = append(set, "SLURM_NTASKS="+strconv.Itoa(s.NumTasks), "SLURM_NPROCS="+strconv.Itoa(s.NumTasks))
 	}
 	if l.Cluster != "" {
 		set = append(set, "SLURM_CLUSTER_NAME="+l.Cluster)
@@ -94,6 +98,21 @@ func overlay(base, over []string) []string {
 		}
 		at[name] = len(out)
 		out = append(out, kv)
+	}
+	return out
+}
+
+// batchTasksPerNode is slurmd's SLURM_TASKS_PER_NODE for a batch job: the
+// requested tasks spread over the nodes, or without a task count one task
+// per CPUs-per-task on each node.
+func batchTasksPerNode(l msg.Launch) []int {
+	if l.Spec.NumTasks > 0 {
+		return tasksPerNode(l.Spec.NumTasks, len(l.Nodes))
+	}
+	cpt := max(l.Spec.CPUsPerTask, 1)
+	out := make([]int, len(l.NodeCPUs))
+	for i, c := range l.NodeCPUs {
+		out[i] = max(c/cpt, 1)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/flurm/flurm/core/msg"
@@ -23,7 +24,7 @@ func TestBatchEnvOverridesAndAdds(t *testing.T) {
 	want := []string{
 		"PATH=/bin", "SLURM_JOB_ID=42", "HOME=/home/alice", // the user's fake id is replaced in place
 		"SLURM_JOBID=42", "SLURM_JOB_NAME=train", "SLURM_JOB_NODELIST=n[001-003]", "SLURM_NNODES=3",
-		"SLURM_NTASKS=7", "SLURM_CPUS_ON_NODE=4", "SLURM_JOB_CPUS_PER_NODE=4(x2),2",
+		"SLURM_NTASKS=7", "SLURM_NPROCS=7", "SLURM_CPUS_ON_NODE=4", "HOSTNAME=n001", "SLURM_JOB_CPUS_PER_NODE=4(x2),2",
 		"SLURM_TASKS_PER_NODE=3,2(x2)", "SLURM_JOB_PARTITION=debug", "SLURM_JOB_USER=alice",
 		"SLURMD_NODENAME=n001", "SLURM_CLUSTER_NAME=lab", "SLURM_SUBMIT_DIR=/home/alice/run",
 		"SLURM_SUBMIT_HOST=login1", "SLURM_CPUS_PER_TASK=2", "SLURM_MEM_PER_NODE=512",
@@ -40,6 +41,20 @@ func TestBatchEnvOverridesAndAdds(t *testing.T) {
 	for _, v := range env {
 		if len(v) > 15 && v[:15] == "SLURM_ARRAY_JOB" {
 			t.Errorf("a plain job got %s", v)
+		}
+	}
+}
+
+func TestBatchEnvWithoutTaskCount(t *testing.T) {
+	l := envLaunch()
+	l.Spec.NumTasks, l.Spec.CPUsPerTask = 0, 2
+	env := BatchEnv(l, "n001")
+	if !slices.Contains(env, "SLURM_TASKS_PER_NODE=2(x2),1") {
+		t.Errorf("tasks per node from CPUs (4,4,2 CPUs, 2 per task): %q", env)
+	}
+	for _, v := range env {
+		if strings.HasPrefix(v, "SLURM_NTASKS=") || strings.HasPrefix(v, "SLURM_NPROCS=") {
+			t.Errorf("no task count was asked for, yet %s", v)
 		}
 	}
 }

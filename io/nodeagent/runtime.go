@@ -254,7 +254,7 @@ func (r *Runtime) handle(ev agent.Event) {
 		case agent.StartProc:
 			r.start(e.Launch)
 		case agent.SignalProc:
-			r.signal(e.Job, syscall.Signal(e.Signal))
+			r.signal(e.Job, syscall.Signal(e.Signal), e.Ending)
 		case agent.SetTimer:
 			r.timer.Reset(max(time.Until(time.Unix(0, e.AtNanos)), time.Millisecond))
 		}
@@ -283,12 +283,16 @@ func (r *Runtime) start(l msg.Launch) {
 	r.log.Info("batch job started", "job", l.Job.ID, "attempt", l.Job.Attempt, "user", l.Spec.UID)
 }
 
-func (r *Runtime) signal(j state.JobAttempt, sig syscall.Signal) {
-	if r.opts.Steps != nil {
+// signal delivers an agent's signal. The termination sequence (ending)
+// reaches the attempt's job steps too and ends an allocation; any other
+// signal is scancel --batch's and reaches the batch script only (the
+// controller signals steps through io/taskd itself).
+func (r *Runtime) signal(j state.JobAttempt, sig syscall.Signal, ending bool) {
+	if ending && r.opts.Steps != nil {
 		r.opts.Steps.SignalJob(uint32(j.ID), sig)
 	}
 	if r.allocs[j] {
-		if sig == syscall.SIGTERM || sig == syscall.SIGKILL {
+		if ending {
 			r.later = append(r.later, agent.ProcExit{Job: j, Signal: int(sig)})
 		}
 		return

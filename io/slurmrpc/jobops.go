@@ -60,10 +60,9 @@ func (s *Server) jobAccess(id state.JobID, uid uint32) (code uint32, st state.Jo
 // signal cannot reach a pending job (ESLURM_TRANSITION_STATE_NO_UPDATE, as
 // in Slurm); to a running job it goes to the batch script's processes
 // (msg.OpSignal: the node agents deliver it) and to the job's srun steps
-// (REQUEST_SIGNAL_TASKS to their node daemons). With KILL_JOB_BATCH
-// (scancel -b) only the former, with KILL_STEPS_ONLY only the latter.
-// Without either, Slurm spares the batch script; FLURM signals it too, as
-// with scancel --full.
+// (REQUEST_SIGNAL_TASKS to their node daemons), as Slurm does: by default
+// only to the steps, with KILL_JOB_BATCH (scancel -b) only to the batch
+// script, with KILL_FULL_JOB (--full) to both.
 func handleKillJob(s *Server, r *request) reply {
 	req := r.body.(*slurmproto.KillJobRequest)
 	id, whole, code := s.killTarget(req)
@@ -99,7 +98,7 @@ func (s *Server) signalJob(r *request, id state.JobID, req *slurmproto.KillJobRe
 	case req.Signal == 0 || int(req.Signal) > msg.MaxSignal:
 		return rcReply(slurmproto.RCEInval)
 	}
-	if req.Flags&slurmproto.KillStepsOnly == 0 {
+	if req.Flags&(slurmproto.KillJobBatch|slurmproto.KillFullJob) != 0 {
 		if _, code := s.do(r, msg.OpSignal{Job: id, Signal: int(req.Signal)}); code != slurmproto.RCSuccess {
 			return rcReply(code)
 		}

@@ -226,7 +226,7 @@ func TestKillSignalsAndRequeue(t *testing.T) {
 		t.Helper()
 		return h.rc(h.callBody(uid, slurmproto.RequestKillJob, &slurmproto.KillJobRequest{
 			StepID: slurmproto.StepID{JobID: slurmproto.NoVal, StepID: slurmproto.NoVal, StepHetComp: slurmproto.NoVal},
-			SJobID: slurmproto.S(id), Signal: sig}))
+			SJobID: slurmproto.S(id), Signal: sig, Flags: slurmproto.KillFullJob}))
 	}
 	if rc := kill(0, 15, "14"); rc != slurmproto.RCTransitionStateNoUpdate {
 		t.Errorf("SIGTERM to a pending job: rc %d", rc)

@@ -349,13 +349,23 @@ func TestCancelAndSignalSteps(t *testing.T) {
 	if rc := h.rc(h.callBody(0, slurmproto.RequestKillJob, kill)); rc != 0 {
 		t.Fatalf("scancel --signal: rc %d", rc)
 	}
-	if got := h.be.signalsSent(); len(got) != 1 || got[0].Signal != 10 || uint32(got[0].Job) != job {
-		t.Errorf("signals %+v", got)
+	// As in Slurm, without -b/--full only the steps get the signal.
+	if got := h.be.signalsSent(); len(got) != 0 {
+		t.Errorf("the batch script was signalled without -b: %+v", got)
 	}
 	m = slurmd.next(t)
 	if sig, ok := m.body.(*slurmproto.SignalTasksRequest); !ok || sig.Signal != 10 || sig.StepID.StepID != 1 {
 		t.Errorf("slurmd got %v %+v", m.typ, m.body)
 	}
+	// --batch: the batch script only (through the node agents).
+	kill.Flags = slurmproto.KillJobBatch
+	if rc := h.rc(h.callBody(0, slurmproto.RequestKillJob, kill)); rc != 0 {
+		t.Fatalf("scancel --signal --batch: rc %d", rc)
+	}
+	if got := h.be.signalsSent(); len(got) != 1 || got[0].Signal != 10 || uint32(got[0].Job) != job {
+		t.Errorf("signals %+v", got)
+	}
+	kill.Flags = 0
 	kill.Signal = 0
 	if rc := h.rc(h.callBody(0, slurmproto.RequestKillJob, kill)); rc != slurmproto.RCEInval {
 		t.Errorf("signal 0: rc %d", rc)
