@@ -15,7 +15,9 @@ import (
 // TestJobs submits real batch jobs with Slurm's sbatch to flurmctld and
 // checks what flurmnd did with them: files written as the submitting
 // user with Slurm's environment, exit codes and signals in scontrol,
-// array task outputs, cancel, a flurmnd killed while its job runs.
+// array task outputs, cancel, a flurmnd killed while its job runs, a time
+// limit; then srun (alone, multi-node, inside a batch script as steps),
+// salloc, scancel --signal, and bad input on a node's srun port.
 func TestJobs(t *testing.T) {
 	j := newJobsCluster(t)
 	// The shortest time limit Slurm accepts is a minute: start that job
@@ -29,6 +31,13 @@ func TestJobs(t *testing.T) {
 	t.Run("cancel-kills-tree", func(t *testing.T) { cancelKillsTree(t, j) })
 	t.Run("flurmnd-restart", func(t *testing.T) { flurmndRestart(t, j) })
 	t.Run("node-states", func(t *testing.T) { nodeStates(t, j, tlJob) })
+	t.Run("srun", func(t *testing.T) { srunBasics(t, j) })
+	t.Run("srun-multi-node", func(t *testing.T) { srunMultiNode(t, j) })
+	t.Run("steps-in-batch", func(t *testing.T) { stepsInBatch(t, j) })
+	t.Run("salloc", func(t *testing.T) { sallocThenSrun(t, j) })
+	t.Run("scancel-signal", func(t *testing.T) { signalRunningJob(t, j) })
+	t.Run("step-of-another-user", func(t *testing.T) { stepOfAnotherUser(t, j) })
+	t.Run("node-port-bad-input", func(t *testing.T) { nodePortBadInput(t, j) })
 	t.Run("time-limit", func(t *testing.T) { timeLimited(t) })
 }
 
@@ -84,7 +93,7 @@ func batchEnvAndOutput(t *testing.T, j *jobsCluster) {
 		t.Fatal(err)
 	}
 	host, _ := os.Hostname()
-	id := j.sbatch(t, "nobody", "-J", "envjob", "-c", "1", "--mem=10", "-o", "env-%j.out", "--export=ALL,FOO=bar",
+	id := j.sbatch(t, "nobody", "-J", "envjob", "-n", "1", "-c", "1", "--mem=10", "-o", "env-%j.out", "--export=ALL,FOO=bar",
 		script, "a1", "a2")
 	show := j.waitState(t, id, "COMPLETED")
 	if !strings.Contains(show, "ExitCode=0:0") {
