@@ -65,6 +65,7 @@ type ProcExit struct {
 	Job      state.JobAttempt
 	ExitCode int
 	Signal   int
+	OOM      bool // the kernel killed it for exceeding its memory limit
 }
 
 func (Tick) isEvent()     {}
@@ -169,7 +170,7 @@ func (a *Agent) Handle(now time.Time, ev Event) []Effect {
 		if _, ok := a.procs[ev.Job]; ok {
 			delete(a.procs, ev.Job)
 			a.stats.Ended++
-			a.ended[ev.Job] = msg.ProcReport{Job: ev.Job, ExitCode: ev.ExitCode, Signal: ev.Signal, Time: a.now.Unix()}
+			a.ended[ev.Job] = msg.ProcReport{Job: ev.Job, ExitCode: ev.ExitCode, Signal: ev.Signal, OOM: ev.OOM, Time: a.now.Unix()}
 			out = a.heartbeat(out) // report at once, as slurmd reports a finished batch script
 		}
 	}

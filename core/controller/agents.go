@@ -39,7 +39,7 @@ func (c *Controller) heartbeat(from msg.Addr, hb msg.Heartbeat, out []Effect) []
 	for _, e := range hb.Ended {
 		if node.Incarnation == hb.Incarnation && holds(node, e.Job) {
 			c.proposeDuty(fmt.Sprintf("ended/%d/%d/%d", n, e.Job.ID, e.Job.Attempt), state.ProcEnded{
-				Node: n, Job: e.Job, Time: now, ExitCode: e.ExitCode, Signal: e.Signal})
+				Node: n, Job: e.Job, Time: now, ExitCode: e.ExitCode, Signal: e.Signal, OOM: e.OOM})
 		} else if !holds(node, e.Job) {
 			acked = append(acked, e.Job) // recorded, or nothing to record: the agent may forget it
 		}

@@ -121,6 +121,7 @@ type ProcReport struct {
 	Job      state.JobAttempt
 	ExitCode int
 	Signal   int
+	OOM      bool // killed for exceeding its memory limit
 	Time     int64
 }
 

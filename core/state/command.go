@@ -100,6 +100,7 @@ type ProcEnded struct {
 	Time     int64
 	ExitCode int
 	Signal   int
+	OOM      bool // killed for exceeding its memory limit: the job ends OUT_OF_MEMORY
 }
 
 // Register records a node agent (re)joining: its real resources, its boot
@@ -197,7 +198,7 @@ func Decode(b []byte) (Command, error) {
 	case kindStart:
 		c = decodeStart(r)
 	case kindProcEnded:
-		c = ProcEnded{Node: r.int(), Job: decodeAttempt(r), Time: r.varint(), ExitCode: r.int(), Signal: r.int()}
+		c = ProcEnded{Node: r.int(), Job: decodeAttempt(r), Time: r.varint(), ExitCode: r.int(), Signal: r.int(), OOM: r.bool()}
 	case kindRegister:
 		c = decodeRegister(r)
 	case kindNodeDown:
@@ -427,6 +428,7 @@ func (c ProcEnded) encode(w *writer) {
 	w.varint(c.Time)
 	w.varint(int64(c.ExitCode))
 	w.varint(int64(c.Signal))
+	w.bool(c.OOM)
 }
 
 func (c Register) encode(w *writer) {

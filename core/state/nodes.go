@@ -91,11 +91,14 @@ func (m *Machine) applyProcEnded(c ProcEnded) Result {
 		return r // a zombie, an old attempt, or a non-batch node finishing early
 	}
 	j.ExitCode, j.Signal = c.ExitCode, c.Signal
-	to := JobCompleted
-	if c.ExitCode != 0 || c.Signal != 0 {
+	to, reason := JobCompleted, ""
+	switch {
+	case c.OOM:
+		to, reason = JobOOM, "OutOfMemory"
+	case c.ExitCode != 0 || c.Signal != 0:
 		to = JobFailed
 	}
-	r2 := m.end(j, to, c.Time, "")
+	r2 := m.end(j, to, c.Time, reason)
 	if len(m.HeldBy(c.Job)) == 0 {
 		r2.Kill = nil
 	}

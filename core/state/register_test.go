@@ -29,3 +29,35 @@ func TestRegisterDrainsLowResources(t *testing.T) {
 		}
 	}
 }
+
+// A batch script killed for exceeding its memory limit ends the job
+// OUT_OF_MEMORY, as Slurm reports it.
+func TestProcEndedOutOfMemory(t *testing.T) {
+	m, err := New(testCluster(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []Command{
+		Register{Node: 0, Time: 1, CPUs: 4, MemMB: 8000, Incarnation: 1},
+		Submit{Client: "c", Seq: 1, Time: 2, Spec: JobSpec{Name: "big", Script: "#!/bin/sh\n", Env: []string{"A=b"}}},
+	} {
+		if r := m.Apply(c); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	id := m.Apply(Submit{Client: "c", Seq: 2, Time: 2, Spec: JobSpec{Name: "x", Script: "#!/bin/sh\n"}}).Job
+	if r := m.Apply(Start{Time: 3, Term: 1, Allocs: []Alloc{{ID: id, Nodes: []int{0}}}}); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if r := m.Apply(ProcEnded{Node: 0, Job: JobAttempt{ID: id}, Time: 4, Signal: 9, OOM: true}); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if j := m.Job(id); j.State != JobOOM || j.Reason != "OutOfMemory" || j.Signal != 9 {
+		t.Errorf("job after an OOM kill: %v %q signal %d", j.State, j.Reason, j.Signal)
+	}
+	// The encoding keeps the flag.
+	b := Encode(ProcEnded{Node: 0, Job: JobAttempt{ID: id}, Time: 4, OOM: true})
+	if c, err := Decode(b); err != nil || !c.(ProcEnded).OOM {
+		t.Errorf("decode %+v %v", c, err)
+	}
+}

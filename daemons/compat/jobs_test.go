@@ -29,6 +29,7 @@ func TestJobs(t *testing.T) {
 	t.Run("array-outputs", func(t *testing.T) { arrayOutputs(t, j) })
 	t.Run("two-nodes", func(t *testing.T) { twoNodes(t, j) })
 	t.Run("cancel-kills-tree", func(t *testing.T) { cancelKillsTree(t, j) })
+	t.Run("memory-limit", func(t *testing.T) { memoryLimit(t, j) })
 	t.Run("flurmnd-restart", func(t *testing.T) { flurmndRestart(t, j) })
 	t.Run("node-states", func(t *testing.T) { nodeStates(t, j, tlJob) })
 	t.Run("srun", func(t *testing.T) { srunBasics(t, j) })
@@ -173,6 +174,17 @@ func twoNodes(t *testing.T, j *jobsCluster) {
 	out, _ := readOwned(t, filepath.Join(j.work, fmt.Sprintf("two-%d.out", id)))
 	if !regexp.MustCompile(`^n\[\d-\d\] 2 1\(x2\)\n$`).MatchString(out) {
 		t.Errorf("two-node job wrote %q", out)
+	}
+}
+
+// memoryLimit: a job that allocates far beyond --mem is killed and ends
+// OUT_OF_MEMORY (cgroup memory limit, or flurmnd's RSS polling without
+// cgroups).
+func memoryLimit(t *testing.T, j *jobsCluster) {
+	id := j.sbatch(t, "nobody", "--mem=50", "-o", "/dev/null", "--wrap", "head -c 400m /dev/zero | tail")
+	show := j.waitState(t, id, "OUT_OF_MEMORY", "COMPLETED", "FAILED")
+	if !strings.Contains(show, "JobState=OUT_OF_MEMORY Reason=OutOfMemory") {
+		t.Errorf("job over its memory limit:\n%s", show)
 	}
 }
 

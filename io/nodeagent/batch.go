@@ -38,7 +38,7 @@ func NewBatchExecutor(node string, m *jobexec.Manager, extraEnv []string, log *s
 func (e *BatchExecutor) forward() {
 	for ex := range e.Jobs.Exits() {
 		pe := agent.ProcExit{Job: state.JobAttempt{ID: state.JobID(ex.JobID), Attempt: ex.Attempt},
-			ExitCode: ex.ExitCode, Signal: ex.Signal}
+			ExitCode: ex.ExitCode, Signal: ex.Signal, OOM: ex.OOM}
 		switch {
 		case ex.OOM:
 			e.Log.Warn("job exceeded its memory limit and was killed", "job", ex.JobID)

@@ -32,6 +32,7 @@ const (
 	reasonTimeout       uint16 = 25
 	reasonDepInvalid    uint16 = 39
 	reasonPartConfig    uint16 = 178
+	reasonOOM           uint16 = 181 // FAIL_OOM
 )
 
 // reasonCodes maps job_reason_string spellings (what core uses) to numbers.
@@ -42,7 +43,7 @@ var reasonCodes = map[string]uint16{
 	"JobHeldAdmin": reasonHeldAdmin, "BeginTime": reasonBeginTime,
 	"ReqNodeNotAvail": reasonNodeNotAvail, "JobHeldUser": reasonHeldUser,
 	"NodeDown": reasonDownNode, "NodeFail": reasonDownNode, "NonZeroExitCode": reasonExitCode,
-	"TimeLimit": reasonTimeout, "PartitionConfig": reasonPartConfig,
+	"TimeLimit": reasonTimeout, "PartitionConfig": reasonPartConfig, "OutOfMemory": reasonOOM,
 	"Dependency": reasonDependency, "DependencyNeverSatisfied": reasonDepInvalid,
 }
 
