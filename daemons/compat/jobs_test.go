@@ -33,6 +33,7 @@ func TestJobs(t *testing.T) {
 	t.Run("flurmnd-restart", func(t *testing.T) { flurmndRestart(t, j) })
 	t.Run("node-states", func(t *testing.T) { nodeStates(t, j, tlJob) })
 	t.Run("srun", func(t *testing.T) { srunBasics(t, j) })
+	t.Run("srun-pty", func(t *testing.T) { srunPty(t, j) })
 	t.Run("srun-multi-node", func(t *testing.T) { srunMultiNode(t, j) })
 	t.Run("steps-in-batch", func(t *testing.T) { stepsInBatch(t, j) })
 	t.Run("salloc", func(t *testing.T) { sallocThenSrun(t, j) })

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -29,6 +30,18 @@ func srunBasics(t *testing.T, j *jobsCluster) {
 			want: "0: 0/2/0\n1: 1/2/0\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) { checkCase(t, j.cluster, c) })
+	}
+}
+
+// srunPty: srun --pty gives the task a terminal (run under script(1),
+// which gives srun one).
+func srunPty(t *testing.T, j *jobsCluster) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) is not installed")
+	}
+	out, rc := j.run("nobody", "script", "-qec", "srun --pty /bin/sh -c 'test -t 0 && test -t 1 && echo on-a-tty; exit 3'", "/dev/null")
+	if rc != 3 || !strings.Contains(out, "on-a-tty") {
+		t.Errorf("srun --pty: rc %d\n%s", rc, out)
 	}
 }
 
