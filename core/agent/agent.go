@@ -192,9 +192,16 @@ func (a *Agent) recv(ev Recv, out []Effect) []Effect {
 	case msg.Kill:
 		return a.kill(m, out)
 	case msg.HeartbeatAck:
+		newLeader := m.Term > a.maxTerm
 		a.maxTerm = max(a.maxTerm, m.Term)
 		for _, j := range m.Acked {
 			delete(a.ended, j)
+		}
+		if newLeader {
+			// A leader of a newer term: tell it at once what runs here
+			// and what ended (the previous leader may have died with
+			// those reports uncommitted).
+			out = a.heartbeat(out)
 		}
 	}
 	return out

@@ -270,6 +270,7 @@ func (c *Controller) applyEntry(e *pb.Entry, out []Effect) []Effect {
 		if c.isLeader() && e.GetTerm() == c.term && !c.leaderReady {
 			c.leaderReady = true
 			c.duties.becameLeader(c.now, c.sm)
+			out = c.announceLeader(out)
 		}
 		return out
 	}

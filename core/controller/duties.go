@@ -71,6 +71,19 @@ func (c *Controller) proposeDuty(key string, cmd state.Command) {
 	}
 }
 
+// announceLeader tells every node agent that this controller now leads, as
+// soon as it can act. An agent that learns of a newer term heartbeats at
+// once, so the new leader hears at the start of its term which attempts
+// run and which ended while there was no leader (the old leader may have
+// taken those reports with it), instead of a heartbeat interval later.
+func (c *Controller) announceLeader(out []Effect) []Effect {
+	ack := msg.HeartbeatAck{Term: c.term, Leader: msg.ControllerAddr(c.cfg.ID)}
+	for _, n := range c.sm.Nodes() {
+		out = append(out, Send{To: msg.NodeAddr(n.Name), Msg: ack})
+	}
+	return out
+}
+
 // leaderTick runs the periodic duties.
 func (c *Controller) leaderTick(out []Effect) []Effect {
 	out = c.expireRequests(out)
