@@ -37,12 +37,17 @@
 //
 // # Leadership
 //
-// A controller that is not the leader answers like a Slurm backup in
-// standby: REQUEST_PING with rc 0, REQUEST_CONTROL_STATUS with control
-// time 0, REQUEST_SHUTDOWN as usual, and every other request with
-// ESLURM_IN_STANDBY_MODE (2027), on which the clients retry against the
-// other SlurmctldHost entries. Backend.Do returning ErrNotLeader gives the
-// same code. Any other Do error means the outcome is unknown and is
+// A controller that is not the leader answers REQUEST_PING with rc 0,
+// REQUEST_CONTROL_STATUS with control time 0 and REQUEST_SHUTDOWN as a
+// Slurm backup does. Any other request it relays, bytes unchanged and
+// unverified, to the leader's SlurmctldPort and relays the reply back
+// (forward.go): Slurm's clients stop at the first SlurmctldHost that
+// accepts a connection and, told ESLURM_IN_STANDBY_MODE (2027), sleep
+// SlurmctldTimeout/2 and start again from the primary, so with Raft
+// choosing any leader they would wait or never reach it. Only when no
+// leader is known (an election), or it cannot be reached, does a
+// follower answer ESLURM_IN_STANDBY_MODE; Backend.Do returning
+// ErrNotLeader gives the same code. Server.NoForward turns relaying off. Any other Do error means the outcome is unknown and is
 // answered SLURM_ERROR (never EAGAIN, which would make sbatch resubmit).
 //
 // # Supported RPCs

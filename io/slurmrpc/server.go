@@ -38,6 +38,9 @@ type Server struct {
 	// MessageTimeout bounds reading the request, handling it and writing
 	// the reply (slurm.conf MessageTimeout).
 	MessageTimeout time.Duration
+	// NoForward makes a follower answer ESLURM_IN_STANDBY_MODE itself
+	// instead of relaying requests to the leader (forward.go).
+	NoForward bool
 	// Version is the Slurm version reported in build info and node records.
 	Version string
 	// ControllerIndex is this controller's position among the
@@ -264,6 +267,11 @@ func (s *Server) serveConn(c net.Conn) {
 		// without a reply.
 		s.Logger.Info("slurmrpc: bad message", "peer", peer, "err", err)
 		return
+	}
+	if !standbyOK[env.Header.MsgType] && !s.NoForward {
+		if s.relayToLeader(c, frame, deadline) {
+			return // the leader counts it in its statistics
+		}
 	}
 	id, err := s.Auth.Verify(env)
 	if err != nil {
