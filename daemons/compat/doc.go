@@ -13,11 +13,22 @@
 // missing every test skips with a loud message, or fails when the
 // environment variable CI is set.
 //
-// There are no node daemons yet, so nodes never register: they show as
-// UNKNOWN+NOT_RESPONDING (unk*) and jobs stay PENDING, which is what a
-// real slurmctld shows once it has pinged slurmds that never started.
-// The expected outputs were taken from the real slurmctld 22.05.8 run
-// with the same slurm.conf, except where DIFFERENCES.md says otherwise.
+// TestCompat's cluster has no node daemons: its nodes never register and
+// show as UNKNOWN+NOT_RESPONDING (unk*), and jobs stay PENDING, which is
+// what a real slurmctld shows once it has pinged slurmds that never
+// started, so its cases compare with the real slurmctld run with the same
+// slurm.conf, except where DIFFERENCES.md says otherwise.
+//
+// TestJobs builds flurmnd too and starts four of them (each on its own
+// Port=) next to a flurmctld: jobs really run. It checks the files a job
+// writes (owner, content, Slurm's variables, output name patterns),
+// exit codes and signals in scontrol, arrays, two-node jobs, cancel of a
+// process tree, memory limits (OUT_OF_MEMORY), a flurmnd killed while its
+// job runs, a one-minute time limit, srun (alone, --pty, multi-node, as
+// steps of a batch job listed by squeue -s), salloc, scancel --signal and
+// bad input on a node's port. TestFailoverWithRunningJobs runs three
+// flurmctld and two flurmnd and kills the leader while a job runs.
+// Neither has an oracle mode.
 //
 // TestCompat runs the cases in order on one cluster (job ids are
 // predictable because the state starts empty): submissions, rejections,
