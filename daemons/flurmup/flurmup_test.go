@@ -27,11 +27,12 @@ func requireMunged(t *testing.T) {
 	}
 }
 
-// buildFlurmctld builds the controller into a temporary bin directory.
+// buildFlurmctld builds the controller and the node daemon into a
+// temporary bin directory.
 func buildFlurmctld(t *testing.T) string {
 	t.Helper()
 	bin := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/flurm/flurm/daemons/flurmctld")
+	cmd := exec.Command("go", "build", "-o", bin+"/", "github.com/flurm/flurm/daemons/flurmctld", "github.com/flurm/flurm/daemons/flurmnd")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build flurmctld: %v\n%s", err, out)
 	}
@@ -103,7 +104,7 @@ func TestUpDownUpKeepsJobs(t *testing.T) {
 
 	mungedPid := c.munged().running()
 	out, rc = flurmup(t, append([]string{"down"}, args...)...)
-	if rc != 0 || out != "flurmctld stopped\nmunged stopped\n" {
+	if rc != 0 || out != strings.Repeat("flurmnd stopped\n", 4)+"flurmctld stopped\nmunged stopped\n" {
 		t.Fatalf("down: rc %d %q", rc, out)
 	}
 	for _, pid := range []int{ctldPid, mungedPid} {
