@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flurm/flurm/io/acceptloop"
 	"github.com/flurm/flurm/io/slurmproto"
 )
 
@@ -143,39 +144,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 	}()
 
-	backoff := 5 * time.Millisecond
-	for {
-		// Take a slot before accepting, so excess clients queue in the
-		// kernel instead of holding goroutines and descriptors here.
-		select {
-		case s.slots <- struct{}{}:
-		case <-s.quit:
-			return ErrServerClosed
-		}
-		c, err := ln.Accept()
-		if err != nil {
-			<-s.slots
-			if s.isClosing() {
-				return ErrServerClosed
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return err
-			}
-			// Out of descriptors and the like: wait and try again
-			// rather than give up serving.
-			s.Logger.Warn("slurmrpc: accept", "err", err)
-			time.Sleep(backoff)
-			backoff = min(2*backoff, time.Second)
-			continue
-		}
-		backoff = 5 * time.Millisecond
-		if !s.track(c) {
-			<-s.slots
-			c.Close()
-			return ErrServerClosed
-		}
-		go s.serveConn(c)
+	if err := acceptloop.Serve(ln, s.slots, s.quit, s.isClosing, s.track, s.serveConn, s.Logger); err != nil {
+		return err
 	}
+	return ErrServerClosed
 }
 
 func (s *Server) isClosing() bool {

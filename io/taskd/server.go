@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/flurm/flurm/io/acceptloop"
 	"github.com/flurm/flurm/io/munge"
 	"github.com/flurm/flurm/io/slurmproto"
 )
@@ -176,36 +177,13 @@ var ErrClosed = errors.New("taskd: server closed")
 func (s *Server) Serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
-	backoff := 5 * time.Millisecond
-	for {
-		select {
-		case s.slots <- struct{}{}:
-		case <-s.ctx.Done():
-			return ErrClosed
-		}
-		c, err := s.cfg.Listener.Accept()
-		if err != nil {
-			<-s.slots
-			if s.ctx.Err() != nil {
-				return ErrClosed
-			}
-			if errors.Is(err, net.ErrClosed) {
-				s.Close()
-				return err
-			}
-			s.log.Warn("taskd: accept", "err", err)
-			time.Sleep(backoff)
-			backoff = min(2*backoff, time.Second)
-			continue
-		}
-		backoff = 5 * time.Millisecond
-		if !s.trackConn(c) {
-			<-s.slots
-			c.Close()
-			return ErrClosed
-		}
-		go s.serveConn(c)
+	err := acceptloop.Serve(s.cfg.Listener, s.slots, s.ctx.Done(), func() bool { return s.ctx.Err() != nil },
+		s.trackConn, s.serveConn, s.log)
+	if err == nil {
+		return ErrClosed
 	}
+	s.Close()
+	return err
 }
 
 // Close stops accepting, kills every step's tasks and waits (bounded) for
