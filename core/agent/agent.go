@@ -36,6 +36,9 @@ type Config struct {
 	HeartbeatInterval time.Duration
 	KillWait          time.Duration // SIGTERM to SIGKILL
 	MaxRemembered     int           // attempts remembered for launch de-duplication
+	// Dynamic, for a node not in slurm.conf, is sent with every heartbeat
+	// so the leader creates the node (msg.DynamicNode).
+	Dynamic *msg.DynamicNode
 }
 
 // Signals the agent sends.
@@ -281,6 +284,10 @@ func (a *Agent) heartbeat(out []Effect) []Effect {
 	a.lastHB = a.now
 	hb := msg.Heartbeat{Node: a.cfg.Name, Incarnation: a.cfg.Incarnation, CPUs: a.cfg.CPUs,
 		MemMB: a.cfg.MemMB, Running: a.sortedProcs(), MaxTerm: a.maxTerm}
+	if d := a.cfg.Dynamic; d != nil {
+		dc := *d // the message never aliases the configuration
+		hb.Dynamic = &dc
+	}
 	for _, j := range sortedKeys(a.ended) {
 		hb.Ended = append(hb.Ended, a.ended[j])
 	}

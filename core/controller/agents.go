@@ -18,9 +18,12 @@ func (c *Controller) heartbeat(from msg.Addr, hb msg.Heartbeat, out []Effect) []
 	if !c.isLeader() || !c.leaderReady {
 		return out
 	}
-	n, ok := c.sm.NodeIndex(hb.Node)
-	if !ok || from != msg.NodeAddr(hb.Node) || len(hb.Running) > state.MaxListLen || len(hb.Ended) > state.MaxListLen {
+	if from != msg.NodeAddr(hb.Node) || len(hb.Running) > state.MaxListLen || len(hb.Ended) > state.MaxListLen {
 		return out
+	}
+	n, ok := c.sm.NodeIndex(hb.Node)
+	if !ok || c.sm.Nodes()[n].Deleted {
+		return c.dynamicJoin(from, hb, out)
 	}
 	c.duties.lastHeard[n] = c.now
 	node := &c.sm.Nodes()[n]

@@ -3,6 +3,8 @@ package controller
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flurm/flurm/core/conf"
@@ -18,6 +20,17 @@ func ClusterFromConf(c *conf.Config, slurmUID uint32) (state.Cluster, error) {
 		SlurmUID: slurmUID, ReturnToService: int(c.ReturnToService),
 		MaxArraySize: c.MaxArraySize,
 	}}
+	if v, ok := c.Lookup("MaxNodeCount"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > state.MaxNodeCountLimit {
+			return cl, fmt.Errorf("MaxNodeCount %q: want a count from 0 to %d", v, state.MaxNodeCountLimit)
+		}
+		if n > 0 && !strings.Contains(c.SelectType, "cons_tres") {
+			// read_config.c refuses the file, in every Slurm daemon and client.
+			return cl, fmt.Errorf("MaxNodeCount only compatible with cons_tres (SelectType=select/cons_tres)")
+		}
+		cl.Options.MaxNodeCount = n
+	}
 	index := make(map[string]int, len(c.Nodes))
 	for i, n := range c.Nodes {
 		if n.RealMemory > math.MaxInt64/2 {
@@ -30,7 +43,8 @@ func ClusterFromConf(c *conf.Config, slurmUID uint32) (state.Cluster, error) {
 	}
 	for _, p := range c.Partitions {
 		sp := state.Partition{Name: p.Name, Default: p.Default, PriorityTier: int(p.PriorityTier),
-			MaxTime: seconds(p.MaxTime), DefaultTime: seconds(p.DefaultTime)}
+			MaxTime: seconds(p.MaxTime), DefaultTime: seconds(p.DefaultTime),
+			AllNodes: strings.EqualFold(strings.TrimSpace(p.NodesExpr), "ALL")}
 		if p.MaxNodes != conf.Infinite32 {
 			sp.MaxNodes = int(p.MaxNodes)
 		}

@@ -114,6 +114,9 @@ type Heartbeat struct {
 	Running     []state.JobAttempt // attempts with live processes
 	Ended       []ProcReport       // attempts whose processes ended, not yet acknowledged
 	MaxTerm     uint64             // newest leader term the agent has seen
+	// Dynamic is set by a daemon of a node not in slurm.conf: the leader
+	// creates the node (state.NodeCreate) before it registers.
+	Dynamic *DynamicNode
 }
 
 // ProcReport says a job attempt's processes on the node are gone.

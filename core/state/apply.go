@@ -53,6 +53,8 @@ func (m *Machine) Apply(c Command) Result {
 		return m.applyStepEnd(c)
 	case CompleteAllocation:
 		return m.applyCompleteAllocation(c)
+	case NodeCreate:
+		return m.applyNodeCreate(c)
 	}
 	return Result{Err: reject(ErrGeneric, "unknown command %T", c)}
 }

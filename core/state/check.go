@@ -9,6 +9,9 @@ import (
 // simulator to call after every applied command, and Restore calls it on
 // every snapshot it loads.
 func (m *Machine) Check() error {
+	if err := m.checkDynamicNodes(); err != nil {
+		return err
+	}
 	for i := range m.nodes {
 		n := &m.nodes[i]
 		cpus, mem := n.AllocCPUs()
@@ -61,7 +64,7 @@ func (m *Machine) Check() error {
 				return fmt.Errorf("job %d running on %d nodes, wants %d", id, len(j.Nodes), j.Spec.NumNodes)
 			}
 			for k, n := range j.Nodes {
-				if n < 0 || n >= len(m.nodes) || slices.Contains(j.Nodes[:k], n) {
+				if n < 0 || n >= len(m.nodes) || slices.Contains(j.Nodes[:k], n) || m.nodes[n].Deleted {
 					return fmt.Errorf("job %d: bad node list %v", id, j.Nodes)
 				}
 			}

@@ -27,6 +27,7 @@ const (
 	kindStepCreate
 	kindStepEnd
 	kindCompleteAllocation
+	kindNodeCreate
 	kindEnd
 )
 
@@ -215,6 +216,8 @@ func Decode(b []byte) (Command, error) {
 		c = decodeStepEnd(r)
 	case kindCompleteAllocation:
 		c = decodeCompleteAllocation(r)
+	case kindNodeCreate:
+		c = decodeNodeCreate(r)
 	default:
 		return nil, fmt.Errorf("%w: unknown command kind %d", ErrCorrupt, k)
 	}

@@ -77,6 +77,9 @@ func New(c Cluster) (*Machine, error) {
 	if m.opts.MaxArraySize > MaxArraySizeLimit {
 		return nil, fmt.Errorf("MaxArraySize %d above %d", m.opts.MaxArraySize, MaxArraySizeLimit)
 	}
+	if m.opts.MaxNodeCount < 0 || m.opts.MaxNodeCount > MaxNodeCountLimit {
+		return nil, fmt.Errorf("MaxNodeCount %d out of range 0..%d", m.opts.MaxNodeCount, MaxNodeCountLimit)
+	}
 	m.nextID = m.opts.FirstJobID
 	for i, nc := range c.Nodes {
 		if _, dup := m.nodeIndex[nc.Name]; dup || nc.Name == "" {

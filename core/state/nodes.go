@@ -7,7 +7,7 @@ import (
 )
 
 func (m *Machine) validNode(i int) *Error {
-	if i < 0 || i >= len(m.nodes) {
+	if i < 0 || i >= len(m.nodes) || m.nodes[i].Deleted {
 		return reject(ErrInvalidNodeName, "Invalid node name specified")
 	}
 	return nil
@@ -175,6 +175,8 @@ func (m *Machine) applyNodeAdmin(c NodeAdmin) Result {
 		}
 		node.Down, node.DownByAdmin, node.Reason, node.ReasonTime = true, true, c.Reason, c.Time
 		return m.nodeLost(c.Node, c.Time)
+	case NodeDelete:
+		return m.deleteNode(c.Node)
 	}
 	return failed(reject(ErrGeneric, "unknown node operation %d", c.Op))
 }

@@ -9,13 +9,23 @@ import (
 
 // snapshotVersion 2 added job steps; Restore still reads version 1
 // snapshots (no steps), so a stored snapshot survives the upgrade.
-const snapshotVersion = 2
+// Version 3 is version 2 followed by the dynamic nodes section
+// (dynamic.go); it is written only when that section is not empty, so a
+// cluster that uses no dynamic nodes keeps its version 2 bytes.
+const (
+	snapshotVersion        = 2
+	snapshotVersionDynamic = 3
+)
 
 // Snapshot encodes the whole state deterministically: the same state always
 // gives the same bytes, so replicas can compare hashes.
 func (m *Machine) Snapshot() []byte {
 	w := &writer{buf: make([]byte, 0, 256+128*len(m.order))}
-	w.u8(snapshotVersion)
+	version := uint8(snapshotVersion)
+	if m.hasDynamicSection() {
+		version = snapshotVersionDynamic
+	}
+	w.u8(version)
 	o := m.opts
 	w.uvarint(uint64(o.FirstJobID))
 	w.varint(int64(o.MaxJobCount))
@@ -50,6 +60,9 @@ func (m *Machine) Snapshot() []byte {
 		w.uvarint(k.seq)
 		w.uvarint(uint64(m.requests[k]))
 	}
+	if version == snapshotVersionDynamic {
+		m.encodeDynamicSection(w)
+	}
 	return w.buf
 }
 
@@ -60,7 +73,7 @@ func (m *Machine) Hash() [32]byte { return sha256.Sum256(m.Snapshot()) }
 func Restore(b []byte) (*Machine, error) {
 	r := &reader{buf: b}
 	version := r.u8()
-	if r.err == nil && (version < 1 || version > snapshotVersion) {
+	if r.err == nil && (version < 1 || version > snapshotVersionDynamic) {
 		return nil, fmt.Errorf("%w: unknown snapshot version %d", ErrCorrupt, version)
 	}
 	m := &Machine{
@@ -98,6 +111,9 @@ func Restore(b []byte) (*Machine, error) {
 	for i := 0; i < n && r.err == nil; i++ {
 		k := requestKey{client: r.str(), seq: r.uvarint()}
 		m.requests[k] = JobID(r.u32())
+	}
+	if version == snapshotVersionDynamic {
+		m.decodeDynamicSection(r)
 	}
 	if err := r.done(); err != nil {
 		return nil, err

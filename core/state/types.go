@@ -139,6 +139,15 @@ type Node struct {
 	ReasonTime  int64
 	Incarnation uint64 // the agent's boot id from its last registration
 	Holds       []Hold // what occupies this node, ordered by (job, attempt)
+
+	// Dynamic marks a node that joined by registering (slurmd -Z), not
+	// from slurm.conf. Its address is part of the record, since no
+	// slurm.conf names it (dynamic.go).
+	Dynamic  bool
+	Deleted  bool   // a dynamic node removed by scontrol delete: a tombstone keeping its index
+	Addr     string // NodeAddr: where srun reaches the node's daemon (dynamic nodes only)
+	Hostname string // NodeHostname (dynamic nodes only)
+	Port     int    // the daemon's slurmd port (dynamic nodes only)
 }
 
 // Hold is resources of one job attempt held on one node. A hold exists from
@@ -160,7 +169,7 @@ func (n *Node) AllocCPUs() (cpus int, mem int64) {
 }
 
 // Available reports whether the scheduler may place new work on the node.
-func (n *Node) Available() bool { return n.Registered && !n.Down && !n.Drain }
+func (n *Node) Available() bool { return n.Registered && !n.Down && !n.Drain && !n.Deleted }
 
 // PartitionState follows Slurm's partition states.
 type PartitionState uint8
@@ -191,6 +200,9 @@ type Partition struct {
 	DefaultTime  int64 // seconds, 0 = use MaxTime
 	MaxNodes     int   // 0 = unlimited
 	PriorityTier int
+	// AllNodes is slurm.conf's Nodes=ALL: dynamic nodes join it when
+	// they are created (Slurm's _update_parts).
+	AllNodes bool
 }
 
 // Options are cluster-wide settings from slurm.conf that Apply depends on.
@@ -203,4 +215,7 @@ type Options struct {
 	SlurmUID        uint32 // SlurmUser: may act on any job, like root
 	ReturnToService int    // 0: a node down for not responding stays down; 1,2: it returns when it registers
 	MaxArraySize    int    // array task ids must be below it; 0 means DefaultMaxArraySize
+	// MaxNodeCount bounds the node table, static nodes included; 0 means
+	// dynamic nodes may not register (slurm.conf MaxNodeCount unset).
+	MaxNodeCount int
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +31,12 @@ type jobsCluster struct {
 	ports    []int
 	nodeCmds map[string]*exec.Cmd
 	nodeLogs map[string]string
+	// slurmdPort is SlurmdPort: the static nodes each have their own
+	// Port=, so it is only where dynamic nodes (flurmnd -Z) listen. Real
+	// srun reaches a dynamic node at SlurmdPort: the alias list it gets
+	// carries addresses, not ports.
+	slurmdPort int
+	dynamic    []string // dynamic nodes started, in start order
 }
 
 // jobWait bounds the wait for a job to reach a state.
@@ -101,6 +108,11 @@ func (j *jobsCluster) pickPorts() error {
 			}
 			j.ports = append(j.ports, np)
 		}
+		sp, err := freePort()
+		if err != nil {
+			return err
+		}
+		j.slurmdPort = sp
 		return nil
 	}
 	return fmt.Errorf("no free controller port with a free peer port")
@@ -117,7 +129,8 @@ func portIsFree(p int) bool {
 
 // slurmConf: four nodes with this machine's CPUs (so none is drained for
 // reporting fewer than configured), each flurmnd on its own port, and a
-// short KillWait so time-limit and cancel cases end quickly.
+// short KillWait so time-limit and cancel cases end quickly. MaxNodeCount
+// and the Nodes=ALL partition let dynamic nodes join (TestDynamic).
 func (j *jobsCluster) slurmConf() string {
 	host, _ := os.Hostname()
 	var nodes strings.Builder
@@ -128,6 +141,9 @@ func (j *jobsCluster) slurmConf() string {
 	return fmt.Sprintf(`ClusterName=jobs
 SlurmctldHost=%s(127.0.0.1)
 SlurmctldPort=%d
+SlurmdPort=%d
+MaxNodeCount=8
+SelectType=select/cons_tres
 SlurmUser=root
 AuthType=auth/munge
 AuthInfo=socket=%s
@@ -137,8 +153,8 @@ MailProg=/bin/true
 ReturnToService=2
 KillWait=2
 SlurmdTimeout=30
-%sPartitionName=debug Nodes=n[1-4] Default=YES MaxTime=60 State=UP
-`, host, j.port, j.socket, j.state, j.dir, nodes.String())
+%sPartitionName=debug Nodes=ALL Default=YES MaxTime=60 State=UP
+`, host, j.port, j.slurmdPort, j.socket, j.state, j.dir, nodes.String())
 }
 
 func (j *jobsCluster) startNodes() error {
@@ -151,13 +167,26 @@ func (j *jobsCluster) startNodes() error {
 }
 
 func (j *jobsCluster) startNode(n string) error {
+	return j.startDaemon(n, "-f", j.conf, "-N", n)
+}
+
+// startDynamicNode starts flurmnd -Z for node n, which slurm.conf does not
+// declare, with --conf nodeConf (its CPUs, memory...).
+func (j *jobsCluster) startDynamicNode(n, nodeConf string) error {
+	if !slices.Contains(j.dynamic, n) {
+		j.dynamic = append(j.dynamic, n)
+	}
+	return j.startDaemon(n, "-f", j.conf, "-Z", "-N", n, "--conf", nodeConf)
+}
+
+func (j *jobsCluster) startDaemon(n string, args ...string) error {
 	log := filepath.Join(j.dir, "flurmnd-"+n+".log")
 	f, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	cmd := exec.Command(j.ndBin, "-f", j.conf, "-N", n)
+	cmd := exec.Command(j.ndBin, args...)
 	cmd.Env = scrubbedEnv(j.cluster)
 	cmd.Stdout, cmd.Stderr = f, f
 	// Its own process group, but no Pdeathsig: batch jobs' supervisors
@@ -201,7 +230,7 @@ func (j *jobsCluster) waitIdle() error {
 
 func (j *jobsCluster) nodeLogTails() string {
 	var b strings.Builder
-	for _, n := range j.nodes {
+	for _, n := range append(slices.Clone(j.nodes), j.dynamic...) {
 		data, _ := os.ReadFile(j.nodeLogs[n])
 		if len(data) > 2000 {
 			data = data[len(data)-2000:]
@@ -212,7 +241,7 @@ func (j *jobsCluster) nodeLogTails() string {
 }
 
 func (j *jobsCluster) teardown() {
-	for _, n := range j.nodes {
+	for _, n := range append(slices.Clone(j.nodes), j.dynamic...) {
 		if cmd := j.nodeCmds[n]; cmd != nil && cmd.Process != nil {
 			cmd.Process.Signal(syscall.SIGTERM)
 		}

@@ -5,7 +5,10 @@
 // io/jobexec runs batch scripts and io/taskd serves srun on the node's
 // slurmd port (Port=, else SlurmdPort).
 //
-//	flurmnd [-f slurm.conf] [-N nodename] [-D] [-v]
+//	flurmnd [-f slurm.conf] [-N nodename] [-D] [-v] [-Z [--conf "CPUs=N RealMemory=M Port=P NodeAddr=A"]]
+//
+// With -Z the node need not be in slurm.conf: it joins dynamically, as
+// slurmd -Z does (dynamic.go), if slurm.conf sets MaxNodeCount.
 //
 // Several flurmnd may run on one host for different nodes when slurm.conf
 // gives each node its own Port=. Batch jobs outlive a restart of flurmnd
@@ -31,6 +34,7 @@ import (
 
 	"github.com/flurm/flurm/core/agent"
 	"github.com/flurm/flurm/core/conf"
+	"github.com/flurm/flurm/core/msg"
 	"github.com/flurm/flurm/io/ctld"
 	"github.com/flurm/flurm/io/jobexec"
 	"github.com/flurm/flurm/io/nodeagent"
@@ -44,9 +48,11 @@ const (
 )
 
 type options struct {
-	confPath string
-	node     string
-	verbose  bool
+	confPath    string
+	node        string
+	verbose     bool
+	dynamic     bool   // -Z
+	dynamicConf string // --conf
 }
 
 func parseFlags(args []string) (options, error) {
@@ -56,11 +62,16 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.node, "N", "", "node name (default: the NodeName whose NodeHostname is this host)")
 	fs.Bool("D", true, "run in the foreground (always)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
+	fs.BoolVar(&o.dynamic, "Z", false, "join as a dynamic node (the node need not be in slurm.conf)")
+	fs.StringVar(&o.dynamicConf, "conf", "", `with -Z: the node's "CPUs=N RealMemory=M Port=P NodeAddr=A NodeHostname=H"`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.dynamicConf != "" && !o.dynamic {
+		return o, errors.New("--conf is only for dynamic nodes (-Z)")
 	}
 	if o.confPath == "" {
 		o.confPath = os.Getenv("SLURM_CONF")
@@ -94,7 +105,15 @@ func run(o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	node, err := findNode(c, o.node)
+	peers, err := ctld.PeerAddrs(c, ctld.RaftPortOffset)
+	if err != nil {
+		return err
+	}
+	cpus, memMB, err := machineResources()
+	if err != nil {
+		return err
+	}
+	node, dynamic, err := pickNode(c, o, cpus, memMB, peers, log)
 	if err != nil {
 		return err
 	}
@@ -107,10 +126,6 @@ func run(o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	peers, err := ctld.PeerAddrs(c, ctld.RaftPortOffset)
-	if err != nil {
-		return err
-	}
 	spool := spoolDir(c.SlurmdSpoolDir, node.Name)
 	if err := os.MkdirAll(spool, 0o755); err != nil {
 		return fmt.Errorf("spool directory: %w", err)
@@ -120,10 +135,6 @@ func run(o options, log *slog.Logger) error {
 		return err
 	}
 	defer jobs.Close()
-	cpus, memMB, err := machineResources()
-	if err != nil {
-		return err
-	}
 	absConf, _ := filepath.Abs(o.confPath)
 	exec := nodeagent.NewBatchExecutor(node.Name, jobs, []string{"SLURM_CONF=" + absConf}, log.With("component", "batch"))
 	sealer := peerwire.MungeSealer{Munge: &auth.Client, Trusted: func(u uint32) bool { return u == 0 || u == slurmUID }}
@@ -139,14 +150,14 @@ func run(o options, log *slog.Logger) error {
 	defer steps.Close()
 	rt, err := nodeagent.Start(nodeagent.Options{Steps: steps,
 		Agent: agent.Config{Name: node.Name, CPUs: cpus, MemMB: memMB, Incarnation: bootID(),
-			HeartbeatInterval: heartbeatInterval(c.SlurmdTimeout), KillWait: killWait},
+			HeartbeatInterval: heartbeatInterval(c.SlurmdTimeout), KillWait: killWait, Dynamic: dynamic},
 		Controllers: peers, Sealer: sealer, Exec: exec, SpoolDir: spool, Logger: log.With("component", "agent"),
 	})
 	if err != nil {
 		return err
 	}
 	log.Info("flurmnd started", "cpus", cpus, "memory_mb", memMB, "configured_cpus", node.CPUs,
-		"configured_memory_mb", node.RealMemory, "controllers", len(peers), "spool", spool)
+		"configured_memory_mb", node.RealMemory, "controllers", len(peers), "spool", spool, "dynamic", dynamic != nil)
 
 	host.set(rt)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -184,7 +195,30 @@ func findNode(c *conf.Config, name string) (*conf.Node, error) {
 			return &c.Nodes[i], nil
 		}
 	}
-	return nil, fmt.Errorf("node %q is not in slurm.conf (dynamic nodes are not supported)", name)
+	return nil, fmt.Errorf("node %q is not in slurm.conf (start it with -Z to join as a dynamic node)", name)
+}
+
+// pickNode is the node this daemon serves: a slurm.conf node, or with -Z a
+// dynamic node (a -Z daemon for a name slurm.conf declares runs as that
+// static node, as slurmd -Z finds the existing record).
+func pickNode(c *conf.Config, o options, cpus int, memMB int64, peers map[uint64]string, log *slog.Logger) (*conf.Node, *msg.DynamicNode, error) {
+	if o.dynamic && o.node != "" {
+		if n, ok := c.Node(o.node); ok {
+			log.Warn("-Z for a node slurm.conf declares: running it as that node", "node", n.Name)
+			return n, nil, nil
+		}
+	}
+	if !o.dynamic {
+		n, err := findNode(c, o.node)
+		return n, nil, err
+	}
+	first := uint64(0)
+	for id := range peers {
+		if first == 0 || id < first {
+			first = id
+		}
+	}
+	return dynamicNode(c, o, cpus, memMB, peers[first], log)
 }
 
 // spoolDir expands SlurmdSpoolDir's %n (node name) and %h (host name); a

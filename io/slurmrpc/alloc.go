@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/flurm/flurm/core/msg"
 	"github.com/flurm/flurm/core/state"
 	"github.com/flurm/flurm/io/slurmproto"
 )
@@ -31,20 +30,10 @@ const allocWatchInterval = 250 * time.Millisecond
 // sends the allocation there, as slurmctld's srun_allocate does.
 func handleResourceAllocation(s *Server, r *request) reply {
 	d := r.body.(*slurmproto.JobDesc)
-	var opts state.Options
-	s.Backend.Read(func(v View) { opts = v.State.Options() })
-	operator := r.id.UID == 0 || r.id.UID == opts.SlurmUID
-	spec, serr := jobSpec(d, r.id, operator, opts, false)
-	if serr != nil {
-		return serr.reply()
+	rep, spec, rejection, ok := s.submitJob(r, d, false)
+	if !ok {
+		return rejection
 	}
-	spec.User = userName(r.id.UID)
-	spec.SubmitHost = s.allocNode(r, spec.Env)
-	rep, code := s.do(r, msg.OpSubmit{Spec: spec})
-	if code != slurmproto.RCSuccess {
-		return s.submitRejection(code, &spec).reply()
-	}
-	s.stats.addSubmit()
 	// slurmctld records the connection's peer as resp_host, whatever the
 	// request says.
 	contact := srunContact{host: peerHost(r.peer), allocPort: d.AllocRespPort, otherPort: d.OtherPort}
@@ -104,8 +93,7 @@ func (s *Server) allocation(id state.JobID) (resp slurmproto.AllocationResponse,
 		if j.Running() {
 			nodes := v.State.Nodes()
 			for _, n := range j.Nodes {
-				host, port := nodeSlurmdAddr(v.Conf, nodes[n].Name)
-				addrs = append(addrs, nodeEndpoint{host, port})
+				addrs = append(addrs, nodeEndpointOf(v, &nodes[n]))
 			}
 		}
 	})
@@ -155,6 +143,7 @@ func allocationRecord(v View, j *state.Job) slurmproto.AllocationResponse {
 	}
 	resp.NodeCnt = uint32(len(names))
 	resp.NodeList = slurmproto.S(orderedList(names))
+	resp.AliasList = optStr(aliasList(nodes, j.Nodes))
 	resp.BatchHost = slurmproto.S(names[0])
 	return resp
 }

@@ -49,13 +49,14 @@ type stepGrant struct {
 	stepNodes  []string
 	taskCounts []int // tasks per step node (state.Step.TaskLayout)
 	tasks      int
+	alias      string // the job's dynamic nodes (aliasList): srun learns their addresses from it
 }
 
 func newStepGrant(v View, j *state.Job, s *state.Step) stepGrant {
 	nodes := v.State.Nodes()
 	g := stepGrant{job: uint32(j.ID), step: s.ID, uid: j.Spec.UID, gid: j.Spec.GID,
 		restart: uint16(min(j.Attempt, 0xfffe)), jobTasks: max(j.Spec.NumTasks, len(j.Nodes)),
-		memPerNode: j.MemPerNode, taskCounts: s.TaskLayout(), tasks: s.Tasks}
+		memPerNode: j.MemPerNode, taskCounts: s.TaskLayout(), tasks: s.Tasks, alias: aliasList(nodes, j.Nodes)}
 	if p := v.State.Partitions(); j.Partition >= 0 && j.Partition < len(p) {
 		g.partition = p[j.Partition].Name
 	}
@@ -126,7 +127,8 @@ func (g *stepGrant) credential(now time.Time) (*slurmproto.JobCredential, error)
 		StepHostList: slurmproto.S(orderedList(g.stepNodes)),
 		CTime:        slurmproto.Time(now.Unix()),
 		JobNHosts:    uint32(len(g.jobNodes)), JobNTasks: uint32(g.jobTasks),
-		JobHostList: slurmproto.S(orderedList(g.jobNodes)),
+		JobHostList:  slurmproto.S(orderedList(g.jobNodes)),
+		JobAliasList: optStr(g.alias),
 	}
 	total := 0
 	for _, c := range g.nodeCPUs {

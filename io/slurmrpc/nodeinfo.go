@@ -111,7 +111,10 @@ func (s *Server) nodeRecord(v View, n *state.Node, cn *conf.Node) slurmproto.Nod
 		r.ReasonTime = slurmproto.Time(n.ReasonTime)
 		r.ReasonUID = s.nodes.uid(n.Name, n.Reason, v.State.Options().SlurmUID)
 	}
-	if cn != nil {
+	if n.Dynamic {
+		dynamicNodeFields(&r, n)
+	}
+	if cn != nil && !n.Dynamic {
 		r.NodeHostname = optStr(cn.Hostname)
 		r.NodeAddr = optStr(cn.Addr)
 		r.BcastAddress = optStr(cn.BcastAddr)
@@ -151,6 +154,10 @@ func handleNodeInfo(s *Server, r *request) reply {
 		nodes := v.State.Nodes()
 		resp.Nodes = make([]slurmproto.NodeInfo, len(nodes))
 		for i := range nodes {
+			if nodes[i].Deleted {
+				resp.Nodes[i] = blankNodeRecord(v)
+				continue
+			}
 			resp.Nodes[i] = s.nodeRecord(v, &nodes[i], cn[nodes[i].Name])
 		}
 	})
@@ -164,7 +171,7 @@ func handleNodeInfoSingle(s *Server, r *request) reply {
 	resp := &slurmproto.NodeInfoResponse{}
 	s.Backend.Read(func(v View) {
 		resp.LastUpdate = slurmproto.Time(v.Now.Unix())
-		if i, ok := v.State.NodeIndex(req.NodeName.String()); ok {
+		if i, ok := v.State.NodeIndex(req.NodeName.String()); ok && !v.State.Nodes()[i].Deleted {
 			n := &v.State.Nodes()[i]
 			resp.Nodes = []slurmproto.NodeInfo{s.nodeRecord(v, n, confNodes(v.Conf)[n.Name])}
 		}
@@ -246,7 +253,7 @@ func partitionRecord(v View, p *state.Partition, cp *conf.Partition) slurmproto.
 	if cp.ExclusiveUser {
 		r.Flags |= slurmproto.PartFlagExclusiveUser
 	}
-	if cp.NodesExpr != "" {
+	if cp.NodesExpr != "" && !p.AllNodes { // Nodes=ALL lists the nodes it has now, dynamic ones included
 		r.Nodes = slurmproto.S(cp.NodesExpr)
 	}
 	r.GraceTime = uint32(cp.GraceTime.Seconds())

@@ -74,7 +74,7 @@ func handleUpdateNode(s *Server, r *request) reply {
 		nodes := v.State.Nodes()
 		for _, name := range names {
 			i, ok := v.State.NodeIndex(name)
-			if !ok {
+			if !ok || nodes[i].Deleted {
 				code = slurmproto.RCInvalidNodeName
 				return
 			}

@@ -250,8 +250,7 @@ func stepEndpoints(v View, st *state.Step) []nodeEndpoint {
 	nodes := v.State.Nodes()
 	out := make([]nodeEndpoint, 0, len(st.Nodes))
 	for _, n := range st.Nodes {
-		host, port := nodeSlurmdAddr(v.Conf, nodes[n].Name)
-		out = append(out, nodeEndpoint{host, port})
+		out = append(out, nodeEndpointOf(v, &nodes[n]))
 	}
 	return out
 }

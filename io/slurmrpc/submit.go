@@ -43,22 +43,32 @@ func (e *submitError) reply() reply {
 	return reply{msgType: slurmproto.ResponseSlurmRCMsg, body: &slurmproto.ReturnCodeMsg{ReturnCode: e.code, ErrMsg: slurmproto.S(e.msg)}}
 }
 
-func handleSubmit(s *Server, r *request) reply {
-	d := r.body.(*slurmproto.JobDesc)
+// submitJob turns a job description into a job: sbatch's (batch, with a
+// script) or salloc's and srun's (an allocation). ok false means the
+// returned reply is the rejection to send.
+func (s *Server) submitJob(r *request, d *slurmproto.JobDesc, batch bool) (msg.ClientReply, state.JobSpec, reply, bool) {
 	var opts state.Options
 	s.Backend.Read(func(v View) { opts = v.State.Options() })
 	operator := r.id.UID == 0 || r.id.UID == opts.SlurmUID
-	spec, serr := jobSpec(d, r.id, operator, opts, true)
+	spec, serr := jobSpec(d, r.id, operator, opts, batch)
 	if serr != nil {
-		return serr.reply()
+		return msg.ClientReply{}, spec, serr.reply(), false
 	}
 	spec.User = userName(r.id.UID)
 	spec.SubmitHost = s.allocNode(r, spec.Env)
 	rep, code := s.do(r, msg.OpSubmit{Spec: spec})
 	if code != slurmproto.RCSuccess {
-		return s.submitRejection(code, &spec).reply()
+		return rep, spec, s.submitRejection(code, &spec).reply(), false
 	}
 	s.stats.addSubmit()
+	return rep, spec, reply{}, true
+}
+
+func handleSubmit(s *Server, r *request) reply {
+	rep, spec, rejection, ok := s.submitJob(r, r.body.(*slurmproto.JobDesc), true)
+	if !ok {
+		return rejection
+	}
 	resp := &slurmproto.SubmitBatchJobResponse{JobID: uint32(rep.Job), StepID: slurmproto.BatchScript}
 	if spec.Hold {
 		// slurmctld reports a job submitted held with ESLURM_JOB_HELD;
