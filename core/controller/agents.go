@@ -34,7 +34,7 @@ func (c *Controller) heartbeat(from msg.Addr, hb msg.Heartbeat, out []Effect) []
 	if needRegister {
 		c.proposeDuty(fmt.Sprintf("register/%d/%d", n, hb.Incarnation), state.Register{
 			Node: n, Time: now, CPUs: hb.CPUs, MemMB: hb.MemMB, Incarnation: hb.Incarnation,
-			Running: slices.Clone(hb.Running),
+			Running: c.accountedFor(node, n, hb),
 		})
 	}
 
@@ -56,6 +56,28 @@ func (c *Controller) heartbeat(from msg.Addr, hb msg.Heartbeat, out []Effect) []
 		out = c.reconcileHolds(n, hb, out)
 	}
 	return append(out, Send{To: from, Msg: msg.HeartbeatAck{Term: c.term, Leader: msg.ControllerAddr(c.cfg.ID), Acked: acked}})
+}
+
+// accountedFor lists the attempts a registering agent still accounts for:
+// those it runs, and those whose batch script it reports ended in the same
+// heartbeat. A restarted flurmnd adopts a script that ended while it was
+// down and reports the end under its new incarnation; that end is known
+// and is recorded by ProcEnded once the registration is applied, so the
+// registration must not write the attempt off as lost, which would run a
+// finished job again or end it NODE_FAIL instead of with its exit code.
+// An allocation on another node of the job is still written off: its
+// steps did not survive.
+func (c *Controller) accountedFor(node *state.Node, n int, hb msg.Heartbeat) []state.JobAttempt {
+	out := slices.Clone(hb.Running)
+	for _, e := range hb.Ended {
+		j := c.sm.Job(e.Job.ID)
+		if len(out) >= state.MaxListLen || j == nil || j.Attempt != e.Job.Attempt || !j.Running() ||
+			len(j.Nodes) == 0 || j.Nodes[0] != n || !holds(node, e.Job) || slices.Contains(out, e.Job) {
+			continue
+		}
+		out = append(out, e.Job)
+	}
+	return out
 }
 
 // reconcileHolds handles holds the agent does not report at all: the current
