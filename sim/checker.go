@@ -29,6 +29,9 @@ type checker struct {
 	committed map[allocKey]bool          // (attempt, node) placements some replica applied
 	physical  map[state.JobAttempt][]int // attempt -> nodes with live processes
 	nodeUsage map[int][2]int64           // node -> cpus, mem of live processes
+
+	applying []jobTransition           // transitions of the command being applied (daemon.go)
+	adopted  map[state.JobAttempt]bool // batch attempts a restarted daemon adopted (daemon.go)
 }
 
 type ackKey struct {
@@ -45,7 +48,8 @@ func newChecker(w *World) *checker {
 	return &checker{w: w, counts: map[string]int{}, acks: map[ackKey]state.JobID{},
 		ackIndex: map[state.JobID]uint64{}, finished: map[state.JobID]bool{},
 		leaders: map[uint64]uint64{}, hashes: map[uint64][32]byte{}, applied: map[uint64]uint64{},
-		committed: map[allocKey]bool{}, physical: map[state.JobAttempt][]int{}, nodeUsage: map[int][2]int64{}}
+		committed: map[allocKey]bool{}, physical: map[state.JobAttempt][]int{}, nodeUsage: map[int][2]int64{},
+		adopted: map[state.JobAttempt]bool{}}
 }
 
 func (c *checker) sometimes(what string) { c.counts[what]++ }
@@ -85,6 +89,15 @@ func (c *checker) onApply(id uint64) func(uint64, state.Command, state.Result, *
 				}
 			}
 		}
+		switch cmd := cmd.(type) {
+		case state.Register:
+			c.writtenOff(cmd, sm, c.applying)
+		case state.ProcEnded:
+			if res.Err == nil {
+				c.adoptedEnded(cmd, sm)
+			}
+		}
+		c.applying = c.applying[:0]
 		if res.Skipped > 0 {
 			c.sometimes("sched.stale_placement_skipped")
 		}
@@ -111,6 +124,7 @@ func (c *checker) onTransition(id state.JobID, from, to state.JobState) {
 		c.w.fail("job %d: illegal transition %v -> %v", id, from, to)
 	}
 	c.sometimes("job." + from.String() + "->" + to.String())
+	c.applying = append(c.applying, jobTransition{id, from, to})
 	if to.Terminal() {
 		c.finished[id] = true
 	}

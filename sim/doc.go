@@ -5,9 +5,10 @@
 //
 // A run has two phases. In the safety phase a workload of clients submits,
 // cancels and updates jobs while faults are injected: controller and node
-// crashes and restarts, symmetric and one-way partitions, dropped,
-// duplicated, reordered and delayed messages, loss of unsynced disk writes,
-// clock skew and jumps. Invariants are checked after every event. In the
+// crashes and restarts, node daemon restarts that leave jobs running for
+// the next daemon to adopt (daemon.go), symmetric and one-way partitions,
+// dropped, duplicated, reordered and delayed messages, loss of unsynced
+// disk writes, clock skew and jumps. Invariants are checked after every event. In the
 // liveness phase faults heal and stop, and every acknowledged job must reach
 // a final state within a bound.
 //

@@ -14,6 +14,7 @@ func (w *World) scheduleFaults() {
 		return
 	}
 	r := stream(w.opts.Seed, "faults")
+	daemons := stream(w.opts.Seed, "faults/daemon")
 	perSecond := func(perMinute float64) float64 { return perMinute / 60 }
 	var tick func()
 	tick = func() {
@@ -34,16 +35,17 @@ func (w *World) scheduleFaults() {
 		}
 		if r.chance(perSecond(o.NodeCrashRate)) {
 			p := w.nodes[r.intn(len(w.nodes))]
-			if p.up {
+			if p.booted {
 				p.crash()
 				w.q.after(r.between(dur(time.Second), dur(o.DownTime)*3), func() {
-					if !p.up && !w.healed {
+					if !p.booted && !w.healed {
 						w.check.sometimes("fault.node_restart")
 						p.start()
 					}
 				})
 			}
 		}
+		w.daemonFaults(daemons)
 		if len(w.net.blocked) == 0 && r.chance(perSecond(o.PartitionRate)) {
 			w.partition(r)
 			w.q.after(r.between(dur(time.Second), dur(40*time.Second)), w.net.heal)

@@ -31,8 +31,11 @@ type Options struct {
 	// Processes.
 	CtlCrashRate  float64 // controller crashes per simulated minute
 	NodeCrashRate float64 // node crashes per simulated minute
-	DownTime      time.Duration
-	DiskLatency   time.Duration
+	// Node daemon restarts per simulated minute: flurmnd alone restarts,
+	// jobs keep running and are adopted (daemon.go).
+	DaemonRestartRate float64
+	DownTime          time.Duration
+	DiskLatency       time.Duration
 
 	// Clocks.
 	MaxSkew  time.Duration
@@ -98,6 +101,7 @@ func Knobs(seed uint64, controllers, nodes, jobs int, faults bool) Options {
 	o.MaxSkew = time.Duration(r.between(0, 5000)) * time.Millisecond
 	o.JumpRate = pick(0.4, 0.1, 1)
 	o.MaxJump = time.Duration(r.between(100, 30_000)) * time.Millisecond
+	o.DaemonRestartRate = pick(0.6, 0.2, 3) // drawn last: the draws above stay where they were
 	return o
 }
 
@@ -108,8 +112,8 @@ func (o Options) String() string {
 		o.Controllers, o.Nodes, o.Jobs, o.Clients, o.SafetyDuration, o.Faults)
 	fmt.Fprintf(&b, "drop=%.3f dup=%.3f stall=%.4f delay=%v..%v partitions/min=%.2f oneway=%.2f ",
 		o.DropRate, o.DupRate, o.StallRate, o.MinDelay, o.MaxDelay, o.PartitionRate, o.OneWayShare)
-	fmt.Fprintf(&b, "ctlcrash/min=%.2f nodecrash/min=%.2f down=%v disk=%v skew=%v jumps/min=%.2f maxjump=%v ",
-		o.CtlCrashRate, o.NodeCrashRate, o.DownTime, o.DiskLatency, o.MaxSkew, o.JumpRate, o.MaxJump)
+	fmt.Fprintf(&b, "ctlcrash/min=%.2f nodecrash/min=%.2f daemonrestart/min=%.2f down=%v disk=%v skew=%v jumps/min=%.2f maxjump=%v ",
+		o.CtlCrashRate, o.NodeCrashRate, o.DaemonRestartRate, o.DownTime, o.DiskLatency, o.MaxSkew, o.JumpRate, o.MaxJump)
 	fmt.Fprintf(&b, "tick=%v election=%d nodetimeout=%v hb=%v killwait=%v sched=%v snapevery=%d rts=%d requeue=%v backfill=%v",
 		o.TickInterval, o.ElectionTicks, o.NodeTimeout, o.HeartbeatEvery, o.KillWait, o.SchedInterval,
 		o.SnapshotEvery, o.ReturnToService, o.JobRequeue, o.Backfill)

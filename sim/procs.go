@@ -114,18 +114,27 @@ func (p *ctlProc) handle(ev controller.Event) {
 	p.w.check.afterController(p)
 }
 
-// nodeProc hosts one node agent and the job processes it starts.
+// nodeProc hosts one node: the machine (booted, boot), its job processes
+// and launch records, which outlive the agent daemon, and the daemon
+// itself (up, inc, a), which can restart alone (daemon.go).
 type nodeProc struct {
-	w     *World
-	idx   int
-	name  string
-	cfg   agent.Config
-	a     *agent.Agent
-	up    bool
-	inc   uint64
-	clk   clock
-	r     *rng
-	procs map[state.JobAttempt]*simProc
+	w       *World
+	idx     int
+	name    string
+	cfg     agent.Config
+	a       *agent.Agent
+	up      bool   // the agent daemon runs
+	inc     uint64 // daemon starts: fences the agent's timers and messages
+	booted  bool   // the machine runs (processes can)
+	boot    uint64 // machine boots: fences the processes' timers
+	clk     clock
+	r       *rng
+	procs   map[state.JobAttempt]*simProc
+	records map[state.JobAttempt]*launchRecord // the host's launch records (daemon.go)
+	// exitsOrder pins, for the next daemon start only, whether exits of
+	// scripts that ended come before the first tick ("first") or after
+	// ("last"); "" draws it (scenarios pin it).
+	exitsOrder string
 
 	staleSeen    uint64 // agent's stale-term refusals already counted
 	staleIncSeen uint64 // and stale-incarnation ones
@@ -146,25 +155,31 @@ func (p *nodeProc) deliver(from msg.Addr, m msg.Message) {
 	p.handle(agent.Recv{From: from, Msg: m})
 }
 
+// start boots the machine if it is down and starts the agent daemon, which
+// adopts whatever the launch records say survived (startDaemon).
 func (p *nodeProc) start() {
-	p.inc++
-	cfg := p.cfg
-	cfg.Incarnation = p.r.u64()
-	p.a, p.up = agent.New(cfg), true
-	p.procs = map[state.JobAttempt]*simProc{}
-	p.w.tracef("node %s start inc=%d", p.name, p.inc)
-	p.handle(agent.Tick{})
+	if p.up {
+		return
+	}
+	if !p.booted {
+		p.booted, p.boot = true, p.boot+1
+		p.procs = map[state.JobAttempt]*simProc{}
+		p.records = map[state.JobAttempt]*launchRecord{}
+	}
+	p.startDaemon()
 }
 
-// crash kills the machine: the agent and every job process on it.
+// crash kills the machine: the agent and every job process on it. The
+// launch records go too: a reboot is modelled as losing the executor's
+// state, so nothing is adopted after it.
 func (p *nodeProc) crash() {
-	if !p.up {
+	if !p.booted {
 		return
 	}
 	for j := range p.procs {
 		p.w.check.procGone(p, j)
 	}
-	p.up, p.a, p.procs = false, nil, nil
+	p.up, p.a, p.procs, p.records, p.booted = false, nil, nil, nil, false
 	p.w.tracef("node %s crash", p.name)
 	p.w.check.sometimes("fault.node_crash")
 }
@@ -193,6 +208,7 @@ func (p *nodeProc) handle(ev agent.Event) {
 		}
 	}
 	p.w.check.afterAgent(p)
+	p.forgetAcknowledged()
 }
 
 // jobBehaviour reads what a simulated job does from its script:
@@ -217,6 +233,7 @@ func jobBehaviour(script string) (run time.Duration, exit int) {
 
 func (p *nodeProc) startProc(l msg.Launch) {
 	p.w.check.procStart(p, l)
+	p.records[l.Job] = &launchRecord{launch: l}
 	sp := &simProc{cpus: l.CPUs, mem: l.MemMB, gen: p.r.u64()}
 	p.procs[l.Job] = sp
 	run, exit := jobBehaviour(l.Spec.Script)
@@ -227,16 +244,28 @@ func (p *nodeProc) startProc(l msg.Launch) {
 	p.exitAfter(l.Job, sp, int64(run), exit, 0)
 }
 
+// exitAfter ends an attempt's processes after d, unless they were killed
+// or the machine rebooted meanwhile. They do not depend on the daemon: an
+// exit while it is down is kept in the launch record and reported by the
+// next daemon (startDaemon).
 func (p *nodeProc) exitAfter(j state.JobAttempt, sp *simProc, d int64, code, sig int) {
-	gen, inc := sp.gen, p.inc
+	gen, boot := sp.gen, p.boot
 	p.w.q.after(d, func() {
-		if p.inc != inc || !p.up || p.procs[j] != sp || sp.gen != gen {
+		if p.boot != boot || !p.booted || p.procs[j] != sp || sp.gen != gen {
 			return
 		}
 		p.w.check.procGone(p, j)
 		delete(p.procs, j)
-		p.w.tracef("proc exit %s job=%d.%d code=%d sig=%d", p.name, j.ID, j.Attempt, code, sig)
-		p.handle(agent.ProcExit{Job: j, ExitCode: code, Signal: sig})
+		ex := agent.ProcExit{Job: j, ExitCode: code, Signal: sig}
+		if rec := p.records[j]; rec != nil {
+			rec.exit = &ex
+		}
+		p.w.tracef("proc exit %s job=%d.%d code=%d sig=%d daemon_up=%v", p.name, j.ID, j.Attempt, code, sig, p.up)
+		if !p.up {
+			p.w.check.sometimes("daemon.exit_while_down")
+			return
+		}
+		p.handle(ex)
 	})
 }
 

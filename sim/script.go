@@ -65,6 +65,8 @@ func (s *Script) Exec(cmd string, args []Arg, input string) (string, error) {
 		out, err = s.crash(a)
 	case "restart":
 		out, err = s.restart(a)
+	case "stop-daemon", "restart-daemon":
+		out, err = s.daemon(cmd, a)
 	case "partition":
 		out, err = s.partition(a)
 	case "heal":
@@ -479,6 +481,35 @@ func (s *Script) restart(a argSet) (string, error) {
 	}
 	n.start()
 	return fmt.Sprintf("restarted %s", n.addr()), nil
+}
+
+// daemon stops a node's agent daemon alone (stop-daemon node=NAME; its
+// jobs keep running; start or restart brings it back) or stops it if it
+// runs and starts it (restart-daemon node=NAME): the new daemon adopts the
+// jobs. exits=first|last pins whether the exits of scripts that already
+// ended reach the new agent before or after its first tick.
+func (s *Script) daemon(cmd string, a argSet) (string, error) {
+	_, n, err := s.target(a)
+	if err != nil || n == nil {
+		return "", fmt.Errorf("%s needs node=NAME", cmd)
+	}
+	if !n.booted {
+		return "", fmt.Errorf("node %s is down", n.name)
+	}
+	if cmd == "stop-daemon" {
+		n.stopDaemon()
+		return fmt.Sprintf("stopped the daemon of %s; %d attempts still run", n.addr(), len(n.procs)), nil
+	}
+	switch order := a.str("exits", ""); order {
+	case "", "first", "last":
+		n.exitsOrder = order
+	default:
+		return "", fmt.Errorf("exits=first|last")
+	}
+	n.stopDaemon()
+	recorded := len(n.records)
+	n.restartDaemon()
+	return fmt.Sprintf("restarted the daemon of %s; it adopted %d attempts", n.addr(), recorded), nil
 }
 
 // partition cuts side a= from everything else (or from b=); oneway cuts
