@@ -102,9 +102,12 @@ tla:
 	$(GO) test ./sim -count=1 -run 'TestTraces$$' -args -trace-dir $(TRACES) -seeds=50 -seed-start=51 > $(OUT)/traces-b.log 2>&1 & b=$$!; \
 	ra=0; rb=0; wait $$a || ra=$$?; wait $$b || rb=$$?; \
 	if [ $$ra -ne 0 ] || [ $$rb -ne 0 ]; then cat $(OUT)/traces-a.log $(OUT)/traces-b.log; exit 1; fi
-	@$(GO) test ./sim -count=1 -run 'TestTraces$$' -args -trace-dir $(BADTRACES) -seeds=10 -trace-bug=merge-start > /dev/null
-	@$(GO) test ./sim -count=1 -run 'TestTraces$$' -args -trace-dir $(BADTRACES) -seeds=10 -seed-start=11 -trace-bug=completing-alloc > /dev/null
-	TLA_TRACE_DIR=$(TRACES) TLA_TRACE_MIN=100 bash tla/run.sh
+	@for bugs in "merge-start:1 raft-unsplit:21" "completing-alloc:11 sched-half-cap:31"; do \
+	  ( for b in $$bugs; do $(GO) test ./sim -count=1 -run 'TestTraces$$' -args -trace-dir $(BADTRACES) -seeds=10 \
+	      -seed-start=$${b#*:} -trace-bug=$${b%%:*} > $(OUT)/badtraces-$${b%%:*}.log 2>&1 || { cat $(OUT)/badtraces-$${b%%:*}.log; exit 1; }; done ) & \
+	  pids="$$pids $$!"; \
+	done; ok=0; for j in $$pids; do wait $$j || ok=1; done; exit $$ok
+	TLA_TRACE_DIR=$(TRACES) TLA_TRACE_MIN=300 bash tla/run.sh
 	node tla/tracecheck.mjs --expect-fail $(BADTRACES)
 
 bench: bench-sim

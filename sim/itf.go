@@ -33,6 +33,8 @@ type traceRecorder struct {
 	err     error
 	bug     mappingBug
 	also    *traceRecorder // another mapping of the same run (-trace-bug)
+	raft    *raftRecorder  // the RaftLog trace (itf_raft.go); nil for a JobLifecycle -trace-bug mapping
+	sched   *schedRecorder // the SchedulerSafety trace (itf_sched.go); likewise
 }
 
 func newTraceRecorder(w *World, cl state.Cluster, bug mappingBug) (*traceRecorder, error) {
@@ -45,7 +47,36 @@ func newTraceRecorder(w *World, cl state.Cluster, bug mappingBug) (*traceRecorde
 		r.nodes = append(r.nodes, n.Name)
 	}
 	r.states = []lifecycleStep{{Action: "init", View: r.view.clone()}}
+	if bug == bugNone || slices.Contains(schedMappingBugs, bug) {
+		r.sched = newSchedRecorder(cl, bug)
+	}
+	if bug == bugNone || slices.Contains(raftMappingBugs, bug) {
+		var ids []uint64
+		for _, p := range w.ctls {
+			ids = append(ids, p.id)
+		}
+		r.raft = newRaftRecorder(ids, bug)
+	}
 	return r, nil
+}
+
+// observeController is called after controller p handled an event or
+// crashed: the RaftLog trace looks at its raft state.
+func (r *traceRecorder) observeController(p *ctlProc) {
+	if r.also != nil {
+		r.also.observeController(p)
+	}
+	if r.raft == nil || r.err != nil || r.w.healed {
+		return // the RaftLog trace ends when the faults end (itf_raft.go)
+	}
+	for i, c := range r.w.ctls {
+		if c == p {
+			if err := r.raft.observe(i, p); err != nil {
+				r.failf("%v", err)
+			}
+			return
+		}
+	}
 }
 
 // onApply is called by every controller after it applied index.
@@ -61,6 +92,12 @@ func (r *traceRecorder) onApply(ctl uint64, index uint64, cmd state.Command, sm 
 	if r.replica.Hash() != sm.Hash() {
 		r.failf("trace recorder: controller %d's state after index %d differs from the recorded log's: a command was applied without OnApply (gap in the recorded log)", ctl, index)
 		return
+	}
+	if r.sched != nil {
+		if err := r.sched.applied(r.replica); err != nil {
+			r.failf("trace recorder at index %d: %v", index, err)
+			return
+		}
 	}
 	next, err := projectLifecycle(r.replica, r.view, r.bug)
 	if err != nil {

@@ -64,6 +64,9 @@ func (p *ctlProc) crash() {
 	p.w.check.controllerDone(p)
 	p.up, p.c, p.crashMidWrite = false, nil, false
 	lost := p.disk.crash(p.r)
+	if p.w.rec != nil {
+		p.w.rec.observeController(p) // read-only: the RaftLog trace (itf_raft.go)
+	}
 	p.w.tracef("ctl %d crash lost_writes=%d", p.id, lost)
 	p.w.check.sometimes("fault.ctl_crash")
 	if lost > 0 {
@@ -112,6 +115,9 @@ func (p *ctlProc) handle(ev controller.Event) {
 		}
 	}
 	p.w.check.afterController(p)
+	if p.w.rec != nil {
+		p.w.rec.observeController(p) // read-only: the RaftLog trace (itf_raft.go)
+	}
 }
 
 // nodeProc hosts one node: the machine (booted, boot), its job processes

@@ -23,8 +23,11 @@ import (
 //     A job that vanishes while not terminal is dropped from the projection,
 //     so the trace checker rejects the trace: a lost job is a bug to report,
 //     not to hide.
-//   - alloc is the current attempt's node list (Job.Nodes) while the job is
-//     RUNNING or SUSPENDED, and empty otherwise. Holds that outlive a job
+//   - alloc is the nodes of the current attempt's node list (Job.Nodes)
+//     that still hold its resources, while the job is RUNNING or
+//     SUSPENDED, and empty otherwise. The job's part on a node other than
+//     the batch host can end first; FLURM then frees that node, and a
+//     later failure of it does not touch the job (the spec's Release). Holds that outlive a job
 //     (Slurm's COMPLETING, or an old attempt's zombie) are not allocations
 //     of the job in the spec's sense, so they are not in alloc.
 //   - restarts is Job.Attempt, Slurm's restart_cnt.
@@ -144,7 +147,9 @@ func projectLifecycle(sm *state.Machine, prev lifecycleView, bug mappingBug) (li
 					err = fmt.Errorf("job %d: node index %d out of range", j.ID, n)
 					return false
 				}
-				jv.Alloc = append(jv.Alloc, nodes[n].Name)
+				if holds(&nodes[n], state.JobAttempt{ID: j.ID, Attempt: j.Attempt}) {
+					jv.Alloc = append(jv.Alloc, nodes[n].Name)
+				}
 			}
 			slices.Sort(jv.Alloc)
 			jv.Alloc = slices.Compact(jv.Alloc)
@@ -283,6 +288,8 @@ func jobLabel(id state.JobID, old jobView, had bool, now jobView) string {
 		return "Suspend(" + j + ")"
 	case old.State == "SUSPENDED" && now.State == "RUNNING":
 		return "Resume(" + j + ")"
+	case old.State == now.State && len(now.Alloc) < len(old.Alloc):
+		return "Release(" + j + ",{" + strings.Join(now.Alloc, ",") + "})"
 	case now.State == "COMPLETED":
 		return "Complete(" + j + ")"
 	case now.State == "FAILED":

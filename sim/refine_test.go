@@ -268,3 +268,20 @@ func TestRecorderDetectsGap(t *testing.T) {
 		t.Errorf("recorded %d states before the gap, want only init", len(rec.states))
 	}
 }
+
+// TestRefineRelease: a job's part on a node other than its batch host
+// ends first; FLURM frees that node, so the node's later failure does not
+// touch the job (seed 2 of the CI sweep showed this).
+func TestRefineRelease(t *testing.T) {
+	h := newRefineHarness(t)
+	for n := 0; n < 3; n++ {
+		h.apply(register(n, 1))
+	}
+	h.apply(submit(true, 2))
+	expectSteps(t, "start", h.apply(state.Start{Time: 3, Term: 1, Allocs: []state.Alloc{{ID: 1, Nodes: []int{0, 1}}}}),
+		"Start(1,{n1,n2}) => 1:RUNNING{n1,n2}/0 down{}")
+	expectSteps(t, "part on n2 ends", h.apply(state.ProcEnded{Node: 1, Job: state.JobAttempt{ID: 1}, Time: 4}),
+		"Release(1,{n1}) => 1:RUNNING{n1}/0 down{}")
+	expectSteps(t, "n2 fails", h.apply(state.NodeDown{Node: 1, Time: 5, Reason: "Not responding"}),
+		"NodeFail(n2) => 1:RUNNING{n1}/0 down{n2}")
+}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/cryptotest"
 	"time"
@@ -19,6 +21,7 @@ var (
 	flagTraceDir   = flag.String("trace-dir", "", "write each seed's JobLifecycle ITF trace into this directory")
 	flagTraceNodes = flag.Int("trace-nodes", 6, "nodes per cluster in trace runs")
 	flagTraceJobs  = flag.Int("trace-jobs", 40, "jobs per run in trace runs")
+	flagRaftStates = flag.Int("raft-trace-states", raftTraceLimit, "RaftLog traces stop after this many states (a prefix of the run)")
 	flagTraceBug   = flag.String("trace-bug", "", "write traces of this deliberately broken mapping instead (merge-start, completing-alloc): the trace checker must reject every one")
 )
 
@@ -26,10 +29,12 @@ func traceOptions(seed uint64) Options {
 	return Knobs(seed, *flagCtl, *flagTraceNodes, *flagTraceJobs, *flagFaults)
 }
 
-// recordSeed runs one seed with the trace recorder and returns the ITF of
-// each mapping asked for.
-func recordSeed(t *testing.T, seed uint64, mappings ...mappingBug) (Result, [][]byte) {
+// recordSeed runs one seed with the trace recorder and returns the
+// JobLifecycle ITF of each mapping asked for, and the other specs' traces
+// of the run (keyed by file suffix, e.g. "raft").
+func recordSeed(t *testing.T, seed uint64, mappings ...mappingBug) (Result, [][]byte, map[string][]byte) {
 	cryptotest.SetGlobalRandom(t, seed)
+	raftTraceLimit = *flagRaftStates
 	o := traceOptions(seed)
 	res, recs := run(o, nil, mappings...)
 	var out [][]byte
@@ -43,7 +48,22 @@ func recordSeed(t *testing.T, seed uint64, mappings ...mappingBug) (Result, [][]
 	if len(out) != len(mappings) {
 		t.Fatalf("seed %d: %d recorders for %d mappings: %v", seed, len(out), len(mappings), res.Err)
 	}
-	return res, out
+	// The other specs' traces: "raft" and "sched" of the real mapping,
+	// "raft-bad" and "sched-bad" of a broken mapping of that spec.
+	others := map[string][]byte{}
+	for _, rec := range recs {
+		suffix, desc := "", "options: "+o.String()
+		if rec.bug != bugNone {
+			suffix, desc = "-bad", "BAD: deliberately broken mapping "+string(rec.bug)+"; "+desc
+		}
+		if rec.raft != nil {
+			others["raft"+suffix] = rec.raft.ITF(seed, desc)
+		}
+		if rec.sched != nil {
+			others["sched"+suffix] = rec.sched.ITF(seed, desc)
+		}
+	}
+	return res, out, others
 }
 
 // traceBug is the -trace-bug mapping, bugNone without the flag.
@@ -51,12 +71,12 @@ func traceBug(t *testing.T) mappingBug {
 	if *flagTraceBug == "" {
 		return bugNone
 	}
-	for _, b := range mappingBugs {
+	for _, b := range slices.Concat(mappingBugs, raftMappingBugs, schedMappingBugs) {
 		if string(b) == *flagTraceBug {
 			return b
 		}
 	}
-	t.Fatalf("-trace-bug=%q: known bugs are %v", *flagTraceBug, mappingBugs)
+	t.Fatalf("-trace-bug=%q: known bugs are %v %v %v", *flagTraceBug, mappingBugs, raftMappingBugs, schedMappingBugs)
 	return bugNone
 }
 
@@ -78,14 +98,27 @@ func TestTraces(t *testing.T) {
 			if bug != bugNone {
 				mappings = append(mappings, bug)
 			}
-			res, itfs := recordSeed(t, seed, mappings...)
+			res, itfs, others := recordSeed(t, seed, mappings...)
 			if res.Err != nil {
 				t.Fatalf("%v\nreproduce: go test ./sim -run TestTraces -seed=%d -trace-dir=DIR -trace-nodes=%d -trace-jobs=%d",
 					res.Err, seed, *flagTraceNodes, *flagTraceJobs)
 			}
 			itf := itfs[0]
-			if bug != bugNone {
+			name := fmt.Sprintf("seed-%d.itf.json", seed)
+			spec := ""
+			if slices.Contains(raftMappingBugs, bug) {
+				spec = "raft"
+			} else if slices.Contains(schedMappingBugs, bug) {
+				spec = "sched"
+			}
+			switch {
+			case spec != "":
 				// Only a trace the bug changed must be rejected.
+				if bytes.Equal(bytes.ReplaceAll(others[spec+"-bad"], []byte("BAD: deliberately broken mapping "+string(bug)+"; "), nil), others[spec]) {
+					return
+				}
+				itf, name = others[spec+"-bad"], fmt.Sprintf("seed-%d.%s.itf.json", seed, spec)
+			case bug != bugNone:
 				if bytes.Equal(bytes.ReplaceAll(itfs[1], []byte("BAD: deliberately broken mapping "+string(bug)+"; "), nil), itf) {
 					return
 				}
@@ -97,11 +130,24 @@ func TestTraces(t *testing.T) {
 			}
 			states += n
 			bytesOut += len(itf)
-			path := filepath.Join(*flagTraceDir, fmt.Sprintf("seed-%d.itf.json", seed))
+			path := filepath.Join(*flagTraceDir, name)
 			if err := os.WriteFile(path, itf, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			written++
+			if bug != bugNone {
+				return // only the broken mapping's trace
+			}
+			for _, suffix := range slices.Sorted(maps.Keys(others)) {
+				o := others[suffix]
+				states += bytes.Count(o, []byte(`"#meta": {"index"`))
+				bytesOut += len(o)
+				path := filepath.Join(*flagTraceDir, fmt.Sprintf("seed-%d.%s.itf.json", seed, suffix))
+				if err := os.WriteFile(path, o, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				written++
+			}
 		})
 	}
 	t.Logf("%d traces written, %d states, %d KB in %v", written, states, bytesOut>>10, time.Since(start).Round(time.Millisecond))
@@ -120,11 +166,14 @@ func TestTraceDeterminism(t *testing.T) {
 		var first []byte
 		for i := 0; i < 2; i++ {
 			t.Run(fmt.Sprintf("seed=%d/run=%d", seed, i), func(t *testing.T) {
-				res, itfs := recordSeed(t, seed, bugNone)
+				res, itfs, others := recordSeed(t, seed, bugNone)
 				if res.Err != nil {
 					t.Fatal(res.Err)
 				}
 				itf := itfs[0]
+				for _, suffix := range slices.Sorted(maps.Keys(others)) {
+					itf = append(append(itf, "\n"...), others[suffix]...)
+				}
 				if i == 0 {
 					first = itf
 					return

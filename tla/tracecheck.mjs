@@ -46,10 +46,46 @@ function memoSuccessors(ctx, consts, state) {
   return out;
 }
 
+// blankComments replaces every TLA+ comment by spaces, keeping newlines,
+// so every token stays on its line and column (junction lists depend on
+// columns). tla-checker parses the spec again on every explore_next call,
+// and comments make that parse 2-3 times slower. String literals are
+// copied as they are.
+export function blankComments(src) {
+  let out = '';
+  let i = 0;
+  const blank = (s) => s.replace(/[^\n]/g, ' ');
+  while (i < src.length) {
+    if (src[i] === '"') {
+      let j = i + 1;
+      while (j < src.length && src[j] !== '"' && src[j] !== '\n') j += src[j] === '\\' ? 2 : 1;
+      out += src.slice(i, j + 1);
+      i = j + 1;
+    } else if (src.startsWith('\\*', i)) {
+      let j = src.indexOf('\n', i);
+      if (j < 0) j = src.length;
+      out += blank(src.slice(i, j));
+      i = j;
+    } else if (src.startsWith('(*', i)) {
+      let depth = 0, j = i;
+      while (j < src.length) {
+        if (src.startsWith('(*', j)) { depth++; j += 2; } else if (src.startsWith('*)', j)) { depth--; j += 2; if (depth === 0) break; } else j++;
+      }
+      out += blank(src.slice(i, j));
+      i = j;
+    } else {
+      out += src[i++];
+    }
+  }
+  return out;
+}
+
 const specCache = new Map();
 function loadSpec(specPath, cfgPath) {
   const k = specPath + '\u0000' + cfgPath;
-  if (!specCache.has(k)) specCache.set(k, { spec: readFileSync(specPath, 'utf8'), cfg: readFileSync(cfgPath, 'utf8') });
+  if (!specCache.has(k)) {
+    specCache.set(k, { spec: blankComments(readFileSync(specPath, 'utf8')), cfg: readFileSync(cfgPath, 'utf8') });
+  }
   return specCache.get(k);
 }
 
@@ -58,6 +94,23 @@ function diffObserved(observed, traceState, specState) {
 }
 
 const short = (s, n = 300) => (s.length > n ? s.slice(0, n) + '...' : s);
+
+// tla-checker reads constants' arrays as sets and objects as records, so a
+// sequence cannot be a constant. In TraceHint a sequence becomes the record
+// [len |-> its length, last |-> its last element] (no last when empty):
+// enough for the narrowings of RaftLog.tla, and cheap, because the engine
+// parses the constants again on every call.
+function hintValue(v) {
+  if (Array.isArray(v)) return v.map(hintValue);
+  if (v && typeof v === 'object') {
+    if ('__tuple' in v) {
+      const n = v.__tuple.length;
+      return n ? { len: n, last: hintValue(v.__tuple[n - 1]) } : { len: 0 };
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hintValue(x)]));
+  }
+  return v;
+}
 
 // Checks one parsed ITF trace. Returns {ok, steps, maxCandidates, calls}
 // or {ok: false, at, reason}.
@@ -75,7 +128,7 @@ export function checkTrace(itf, { specPath, cfgPath, stutter = true, maxCandidat
   // to narrow exponential choices (see StartChoices in JobLifecycle.tla).
   const hinted = /^\s*TraceHint\s*=/m.test(cfg) && /^\s*TraceChecking\s*=/m.test(cfg);
   const constsFor = (engineState) => (hinted
-    ? JSON.stringify({ ...JSON.parse(consts), TraceChecking: true, TraceHint: engineState })
+    ? JSON.stringify({ ...JSON.parse(consts), TraceChecking: true, TraceHint: hintValue(engineState) })
     : consts);
   const init = initStates(spec, cfg, hinted ? constsFor({}) : consts);
   const specVars = init.vars;
@@ -143,13 +196,18 @@ export function checkTrace(itf, { specPath, cfgPath, stutter = true, maxCandidat
   return { ok: true, steps: states.length - 1, maxCandidates: maxC, calls, observed };
 }
 
+// The spec is tla/<#meta.spec>.tla with tla/<#meta.cfg or #meta.spec>.cfg
+// (a trace may name another cfg of the same module, e.g. one whose NEXT is
+// the spec's TraceNext).
 function resolveSpec(itf, opts) {
   if (opts.specPath) return { specPath: opts.specPath, cfgPath: opts.cfgPath };
   const name = itf?.['#meta']?.spec;
   if (typeof name !== 'string' || !/^[A-Za-z]\w*$/.test(name)) {
     throw new Error('no --spec given and #meta.spec is missing or not a module name');
   }
-  return { specPath: join(here, `${name}.tla`), cfgPath: join(here, `${name}.cfg`) };
+  const cfg = itf['#meta'].cfg ?? name;
+  if (typeof cfg !== 'string' || !/^[A-Za-z]\w*$/.test(cfg)) throw new Error('#meta.cfg is not a cfg name');
+  return { specPath: join(here, `${name}.tla`), cfgPath: join(here, `${cfg}.cfg`) };
 }
 
 export function checkFile(file, opts) {

@@ -77,6 +77,11 @@ JobsToTry ==
     IF Hinted("jobState")
     THEN {x \in Submitted \cap DOMAIN TraceHint.jobState : TraceHint.jobState[x] # jobState[x]}
     ELSE Submitted
+\* Release changes only alloc.
+ReleaseJobsToTry ==
+    IF Hinted("alloc")
+    THEN {x \in Submitted \cap DOMAIN TraceHint.alloc : TraceHint.alloc[x] # alloc[x]}
+    ELSE Submitted
 NodesToTry ==
     IF Hinted("down")
     THEN {y \in Nodes : ~((y \in down) <=> (y \in TraceHint.down))}
@@ -126,6 +131,16 @@ Resume(j) ==
     /\ StateOf(j) = "SUSPENDED"
     /\ jobState' = Set(jobState, j, "RUNNING")
     /\ UNCHANGED <<alloc, restarts, down>>
+
+\* The job's part on node n ends before the job does: FLURM frees a node's
+\* share when the job's processes there exit, and the batch host's exit
+\* ends the job. The job no longer holds n, so n failing does not touch it.
+Release(j, n) ==
+    /\ StateOf(j) \in Active
+    /\ n \in alloc[j]
+    /\ alloc[j] # {n}
+    /\ alloc' = Set(alloc, j, alloc[j] \ {n})
+    /\ UNCHANGED <<jobState, restarts, down>>
 
 \* the job's batch script exits (0 -> COMPLETED, else FAILED), or its time
 \* limit expires (TIMEOUT); only a running job can do any of these
@@ -210,6 +225,7 @@ Next ==
           \/ Suspend(j) \/ Resume(j)
           \/ Complete(j) \/ Fail(j) \/ Timeout(j)
           \/ Cancel(j) \/ Requeue(j)
+    \/ \E j \in ReleaseJobsToTry : \E n \in alloc[j] : Release(j, n)
     \/ \E n \in NodesToTry : NodeFail(n) \/ NodeReturn(n)
     \/ \E n \in RebootNodesToTry : NodeReboot(n)
 

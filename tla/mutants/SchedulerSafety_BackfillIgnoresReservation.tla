@@ -16,18 +16,38 @@
 (*                                                                         *)
 (* Time is a bounded integer clock; jobs may end before their limit, and  *)
 (* must have ended (time limit) before the clock passes it.               *)
+(*                                                                         *)
+(* Nodes have a capacity (CPUs and memory) and a job needs size nodes     *)
+(* with cpus and mem free on each: FLURM, like select/cons_tres, shares   *)
+(* nodes. The model's workload needs whole nodes (capacity 1).            *)
+(*                                                                         *)
+(* Simulator traces are checked against TraceNext (SchedulerSafetyTrace.  *)
+(* cfg): every placement must fit the free capacity, only pending jobs    *)
+(* are placed, at most once per attempt; the priority order and the      *)
+(* backfill rule (StartTop, Backfill, Tick) are not part of it, because  *)
+(* the traces carry neither the scheduler's clock nor its priorities.     *)
+(* Next's steps are all TraceNext steps, so TraceNext is an abstraction   *)
+(* of Spec, and the traces' allocations are judged by the same guards.    *)
+(* TraceNext also has Shrink: a job's part on a node ends early.          *)
 (***************************************************************************)
 EXTENDS Naturals, FiniteSets
 
 CONSTANTS
-    Nodes,        \* identical compute nodes, allocated whole
+    Nodes,        \* compute nodes
     MaxTime,      \* clock bound of the model
-    MaxAttempts   \* requeue bound: attempts 1..MaxAttempts
+    MaxAttempts,  \* requeue bound: attempts 1..MaxAttempts
+    TraceChecking, \* FALSE when model checking; TRUE from tracecheck.mjs
+    TraceHint,    \* when trace checking: the next observed state
+    TraceWork,    \* when trace checking: the run's jobs (as ModelWork)
+    TraceCap      \* when trace checking: [Nodes -> [cpus, mem]]
 
-\* The workload: distinct priorities, node counts, time limits (ticks).
-Work == [a |-> [prio |-> 3, size |-> 2, limit |-> 2],
-         b |-> [prio |-> 2, size |-> 1, limit |-> 1],
-         c |-> [prio |-> 1, size |-> 1, limit |-> 3]]
+\* The model's workload: distinct priorities, node counts, time limits
+\* (ticks), whole nodes.
+ModelWork == [a |-> [prio |-> 3, size |-> 2, limit |-> 2, cpus |-> 1, mem |-> 1],
+              b |-> [prio |-> 2, size |-> 1, limit |-> 1, cpus |-> 1, mem |-> 1],
+              c |-> [prio |-> 1, size |-> 1, limit |-> 3, cpus |-> 1, mem |-> 1]]
+Work == IF TraceChecking THEN TraceWork ELSE ModelWork
+Cap == IF TraceChecking THEN TraceCap ELSE [n \in Nodes |-> [cpus |-> 1, mem |-> 1]]
 Jobs == DOMAIN Work
 MaxLimit == 3
 NoReservation == MaxTime + MaxLimit + 1   \* resv value when no job is pending
@@ -45,7 +65,25 @@ vars == <<now, st, alloc, startAt, attempt, placed, resv>>
 
 Pending == {j \in Jobs : st[j] = "PENDING"}
 Running == {j \in Jobs : st[j] = "RUNNING"}
+
+RECURSIVE SumOver(_, _)
+\* the sum of f over a finite set of jobs
+SumOver(sumSet, sumF) ==
+    IF sumSet = {} THEN 0
+    ELSE LET x == CHOOSE y \in sumSet : TRUE
+         IN sumF[x] + SumOver(sumSet \ {x}, sumF)
+OnNode(n) == {k \in Running : n \in alloc[k]}
+UsedCPUs(n) == SumOver(OnNode(n), [k \in Jobs |-> Work[k].cpus])
+UsedMem(n) == SumOver(OnNode(n), [k \in Jobs |-> Work[k].mem])
+\* nodes with no job at all
 Free    == Nodes \ UNION {alloc[k] : k \in Running}
+\* nodes with room for job j. In the model every job needs a whole node
+\* (capacity 1, cpus 1), so these are the free nodes, which are cheaper
+\* to compute.
+FreeFor(j) ==
+    IF ~TraceChecking THEN Free
+    ELSE {n \in Nodes : /\ UsedCPUs(n) + Work[j].cpus <= Cap[n].cpus
+                        /\ UsedMem(n) + Work[j].mem <= Cap[n].mem}
 
 \* the highest-priority job of a non-empty set
 Top(tp) == CHOOSE tj \in tp : \A tk \in tp : Work[tk].prio <= Work[tj].prio
@@ -70,6 +108,10 @@ Reserve(rsPend, rsT, rsRun, rsAlloc, rsStart) ==
 
 ESNow(eh) == EarliestStart(eh, now, Running, alloc, startAt)
 
+\* resv is the model's ghost for BackfillKeepsReservation. Trace checking
+\* hides it and does not compute it (it costs most of each step).
+ResvAfter(newResv) == IF TraceChecking THEN resv ELSE newResv
+
 -----------------------------------------------------------------------------
 Init ==
     /\ now = 0
@@ -85,15 +127,15 @@ Submit(j) ==
     /\ st[j] = "NEW"
     /\ st' = [st EXCEPT ![j] = "PENDING"]
     /\ LET P == Pending \cup {j}
-       IN resv' = IF Pending # {} /\ Top(P) = Top(Pending) THEN resv
-                  ELSE Reserve(P, now, Running, alloc, startAt)
+       IN resv' = ResvAfter(IF Pending # {} /\ Top(P) = Top(Pending) THEN resv
+                            ELSE Reserve(P, now, Running, alloc, startAt))
     /\ UNCHANGED <<now, alloc, startAt, attempt, placed>>
 
 \* Place job j on nodes S at time now; R2/A2/S2 are the resulting running
 \* set, allocations and start times.
 Place(j, S) ==
     /\ st[j] = "PENDING"
-    /\ S \subseteq Free
+    /\ S \subseteq FreeFor(j)
     /\ Cardinality(S) = Work[j].size
     /\ st' = [st EXCEPT ![j] = "RUNNING"]
     /\ alloc' = [alloc EXCEPT ![j] = S]
@@ -141,8 +183,8 @@ Requeue(j) ==
     /\ LET P == Pending \cup {j}
            R == Running \ {j}
            A == [alloc EXCEPT ![j] = {}]
-       IN resv' = IF Pending # {} /\ Top(P) = Top(Pending) THEN resv
-                  ELSE Reserve(P, now, R, A, startAt)
+       IN resv' = ResvAfter(IF Pending # {} /\ Top(P) = Top(Pending) THEN resv
+                            ELSE Reserve(P, now, R, A, startAt))
     /\ UNCHANGED <<now, startAt>>
 
 \* Time advances only when no running job is at its limit and the top
@@ -154,12 +196,59 @@ Tick ==
     /\ now' = now + 1
     /\ UNCHANGED <<st, alloc, startAt, attempt, placed, resv>>
 
+\* A pending job is cancelled; if it was the top job, the next one gets a
+\* reservation.
+Cancel(j) ==
+    /\ st[j] = "PENDING"
+    /\ st' = [st EXCEPT ![j] = "DONE"]
+    /\ LET P == Pending \ {j}
+       IN resv' = ResvAfter(IF Top(Pending) # j THEN resv
+                            ELSE Reserve(P, now, Running, alloc, startAt))
+    /\ UNCHANGED <<now, alloc, startAt, attempt, placed>>
+
 Next ==
-    \/ \E j \in Jobs : Submit(j) \/ Finish(j) \/ Requeue(j)
+    \/ \E j \in Jobs : Submit(j) \/ Finish(j) \/ Requeue(j) \/ Cancel(j)
     \/ \E S \in SUBSET Free : StartTop(S) \/ \E j \in Pending : Backfill(j, S)
     \/ Tick
 
 Spec == Init /\ [][Next]_vars
+
+-----------------------------------------------------------------------------
+\* Trace checking. Only jobs whose observed state changes act, and a
+\* placement takes exactly the observed nodes (see JobLifecycle.tla for
+\* why such narrowing is exact).
+Hinted(var) == TraceChecking /\ var \in DOMAIN TraceHint
+JobsToTry ==
+    IF Hinted("st") /\ Hinted("alloc") /\ Hinted("attempt")
+    THEN {j \in Jobs : \/ TraceHint.st[j] # st[j]
+                       \/ TraceHint.alloc[j] # alloc[j]
+                       \/ TraceHint.attempt[j] # attempt[j]}
+    ELSE Jobs
+PlacementsToTry(j) ==
+    IF Hinted("alloc") THEN {TraceHint.alloc[j]} ELSE SUBSET FreeFor(j)
+
+\* A placement that only has to fit: the policy (top job first, backfill
+\* around its reservation) is not observed in traces.
+PlaceAny(j, S) ==
+    /\ Place(j, S)
+    /\ UNCHANGED resv
+
+\* A running job's part on some of its nodes ends before the job does
+\* (FLURM frees a node's share when the job's processes there exit; the
+\* batch host's exit ends the job). Only in TraceNext: it only frees
+\* capacity earlier, so it cannot break NoOverAllocation or
+\* PlacedAtMostOncePerAttempt, and an earlier release can only make the
+\* top job's earliest start earlier (BackfillKeepsReservation).
+Shrink(j, S) ==
+    /\ st[j] = "RUNNING"
+    /\ S # {} /\ S \subseteq alloc[j] /\ S # alloc[j]
+    /\ alloc' = [alloc EXCEPT ![j] = S]
+    /\ UNCHANGED <<now, st, startAt, attempt, placed, resv>>
+
+TraceNext ==
+    \E j \in JobsToTry :
+        \/ Submit(j) \/ Finish(j) \/ Requeue(j) \/ Cancel(j)
+        \/ \E S \in PlacementsToTry(j) : PlaceAny(j, S) \/ Shrink(j, S)
 
 -----------------------------------------------------------------------------
 TypeOK ==
@@ -169,7 +258,7 @@ TypeOK ==
     /\ attempt \in [Jobs -> 1..MaxAttempts]
 
 NoOverAllocation ==
-    \A a, b \in Running : a # b => alloc[a] \cap alloc[b] = {}
+    \A n \in Nodes : UsedCPUs(n) <= Cap[n].cpus /\ UsedMem(n) <= Cap[n].mem
 
 PlacedAtMostOncePerAttempt ==
     \A j \in Jobs : placed[j] <= 1
