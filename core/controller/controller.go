@@ -185,7 +185,9 @@ func (c *Controller) ready(out []Effect) []Effect {
 		p.HardState = rd.HardState
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
-		p.Snapshot = rd.Snapshot
+		// Raft restores a leader's snapshot only when its log does not
+		// match it, and then drops the whole log (MemoryStorage does too).
+		p.Snapshot, p.Restore = rd.Snapshot, true
 	}
 	return append(out, p)
 }

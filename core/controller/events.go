@@ -42,7 +42,11 @@ type Send struct {
 //   - Entries are appended, replacing any stored entries at or after the
 //     index of the first one;
 //   - Snapshot, if non-nil, replaces the stored snapshot, and stored entries
-//     up to its index may be dropped.
+//     up to its index may be dropped; with Restore (a snapshot received from
+//     the leader) every stored entry is dropped, as etcd raft drops its
+//     whole log when it restores a snapshot its log does not match, so a
+//     restart never revives entries the running node had already thrown
+//     away.
 //
 // Token 0 marks a write that needs no DiskDone (a local snapshot, which
 // the log still covers if the write is lost).
@@ -51,6 +55,7 @@ type Persist struct {
 	HardState *pb.HardState
 	Entries   []*pb.Entry
 	Snapshot  *pb.Snapshot
+	Restore   bool // Snapshot came from the leader: it replaces the whole log
 }
 
 // SetTimer asks for a Tick at or after the given time.

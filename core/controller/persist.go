@@ -21,7 +21,7 @@ func ApplyPersist(s Persisted, p Persist) Persisted {
 		idx := s.Snapshot.GetMetadata().GetIndex()
 		var kept []*pb.Entry
 		for _, e := range s.Entries {
-			if e.GetIndex() > idx {
+			if e.GetIndex() > idx && !p.Restore {
 				kept = append(kept, e)
 			}
 		}

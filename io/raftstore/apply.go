@@ -95,7 +95,14 @@ func (s *Store) plan(b *pebble.Batch, p controller.Persist) (logState, error) {
 		}
 		idx := p.Snapshot.GetMetadata().GetIndex()
 		next.snapIndex, next.snapTerm = idx, p.Snapshot.GetMetadata().GetTerm()
-		if next.hasEntries() && next.firstIndex <= idx {
+		switch {
+		case next.hasEntries() && p.Restore:
+			// A leader's snapshot replaces the whole log.
+			if err := b.DeleteRange(logKey(0), logKey(next.lastIndex+1), nil); err != nil {
+				return next, err
+			}
+			next.firstIndex, next.lastIndex, next.lastTerm = 0, 0, 0
+		case next.hasEntries() && next.firstIndex <= idx:
 			if err := b.DeleteRange(logKey(0), logKey(idx+1), nil); err != nil {
 				return next, err
 			}

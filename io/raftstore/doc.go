@@ -22,7 +22,8 @@
 // model (controller.ApplyPersist, which the simulator's disk uses) does:
 //   - HardState, if non-nil, replaces the stored one;
 //   - Snapshot, if non-empty and newer than the stored one, replaces it, and
-//     the entries up to its index are deleted (later ones stay);
+//     the entries up to its index are deleted (later ones stay, unless
+//     Restore says the snapshot came from the leader: then all go);
 //   - Entries replace every stored entry at or after the first one's index
 //     and are appended.
 //

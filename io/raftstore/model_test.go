@@ -71,8 +71,10 @@ func genWrite(t *rapid.T, m controller.Persisted) controller.Persist {
 				ConfState: &pb.ConfState{Voters: []uint64{1, 2, 3}},
 			},
 		}
+		// Raft restores a leader's snapshot only beyond its commit index.
+		w.Restore = idx >= st.hard.GetCommit() && rapid.Bool().Draw(t, "restore")
 	}
-	mid := modelApply(m, controller.Persist{Snapshot: w.Snapshot})
+	mid := modelApply(m, controller.Persist{Snapshot: w.Snapshot, Restore: w.Restore})
 	mst := summarize(mid)
 	if n := rapid.IntRange(0, 6).Draw(t, "entries"); n > 0 {
 		var lo, hi uint64
