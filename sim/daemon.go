@@ -20,11 +20,11 @@ import (
 //     until told to forget;
 //   - dropped once the agent no longer Tracks the attempt, checked after
 //     every event as nodeagent's forgetAcknowledged does;
-//   - on a daemon start, every record is Adopted before the first event;
-//     an allocation (a node that does not run the batch script) did not
-//     survive and is reported killed; a script that ended, before or while
-//     the daemon was down, has its exit reported again; one still running
-//     reports its exit when it comes (exitAfter).
+//   - on a daemon start, every record is Adopted before the first event,
+//     scripts and allocations (nodes that do not run the batch script)
+//     alike; an attempt whose processes ended, before or while the daemon
+//     was down, has its exit reported again; one still running reports
+//     its exit when it comes (exitAfter).
 //
 // A machine crash (nodeProc.crash) loses processes and records alike.
 
@@ -60,25 +60,18 @@ func (p *nodeProc) startDaemon() {
 	if len(recs) > 0 {
 		p.w.check.sometimes("daemon.adopted")
 	}
-	// As nodeagent's loop: lost allocations are reported first; then its
-	// select takes the first timer and the exits the executor queued in
-	// Recover (scripts that already ended) in either order.
-	for _, j := range recs {
-		rec := p.records[j]
-		if rec == nil || runsScript(rec.launch, p.name) {
-			continue
-		}
-		if sp := p.procs[j]; sp != nil {
-			p.w.check.procGone(p, j) // the steps end with their allocation
-			delete(p.procs, j)
-		}
-		p.w.tracef("alloc lost %s job=%d.%d", p.name, j.ID, j.Attempt)
-		p.w.check.sometimes("daemon.alloc_lost")
-		p.handle(agent.ProcExit{Job: j, Signal: agent.SIGKILL})
-	}
+	// As nodeagent's loop: its select takes the first timer and the exits
+	// queued while the daemon was down (scripts that ended, allocations
+	// that were ended) in either order. Allocations are adopted like
+	// scripts: they hold resources and nothing of theirs died with the
+	// daemon.
 	var exits []agent.ProcExit
 	for _, j := range recs {
-		if rec := p.records[j]; rec != nil && rec.exit != nil && runsScript(rec.launch, p.name) {
+		rec := p.records[j]
+		if rec != nil && !runsScript(rec.launch, p.name) {
+			p.w.check.sometimes("daemon.alloc_adopted")
+		}
+		if rec != nil && rec.exit != nil {
 			exits = append(exits, *rec.exit)
 		}
 	}

@@ -130,7 +130,7 @@ func sweep() []uint64 {
 // leader cannot claim failover works.
 var mustHappen = []string{
 	"fault.ctl_crash", "fault.ctl_restart", "fault.node_crash", "fault.node_restart",
-	"fault.node_daemon_restart", "daemon.exit_while_down", "daemon.exit_redelivered", "daemon.alloc_lost",
+	"fault.node_daemon_restart", "daemon.exit_while_down", "daemon.exit_redelivered", "daemon.alloc_adopted",
 	"daemon.adopted_job_finished",
 	"fault.partition", "fault.partition_oneway", "fault.lost_unsynced_writes", "fault.clock_jump",
 	"net.drop", "net.duplicate", "net.stall", "net.reorder", "net.delay", "net.partition_drop",

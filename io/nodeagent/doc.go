@@ -33,7 +33,9 @@
 // the new agent before the first heartbeat, and reports their exits when
 // they come, so the controller neither writes them off nor loses their exit
 // codes. A launch record is removed only once the controller acknowledged
-// the attempt's exit. Allocations and srun tasks do not survive a restart.
+// the attempt's exit. Allocations survive a restart too (they hold
+// resources, nothing runs for them); srun tasks, children of flurmnd, do
+// not.
 //
 // # Links
 //

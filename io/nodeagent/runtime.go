@@ -121,8 +121,9 @@ func Start(opts Options) (*Runtime, error) {
 }
 
 // recover adopts the attempts a previous flurmnd left behind. Batch
-// attempts report their exit through the executor; allocations did not
-// survive and are reported killed.
+// attempts report their exit through the executor; allocations (and the
+// other nodes of batch jobs) hold their resources until the controller
+// ends them, as before the restart.
 func (r *Runtime) recover() error {
 	running, err := r.opts.Exec.Recover()
 	if err != nil {
@@ -137,8 +138,11 @@ func (r *Runtime) recover() error {
 		r.recorded = append(r.recorded, l.Job)
 		switch {
 		case !runsScript(l, r.a.Name()):
-			r.log.Info("allocation did not survive the restart", "job", l.Job.ID)
-			r.later = append(r.later, agent.ProcExit{Job: l.Job, Signal: agent.SIGKILL})
+			// An allocation is a hold, not a process: it survives. Its
+			// srun steps did not (they were flurmnd's children); the job
+			// and its batch script on another node go on.
+			r.allocs[l.Job] = true
+			r.log.Info("adopted allocation", "job", l.Job.ID, "attempt", l.Job.Attempt)
 		case slices.Contains(running, l.Job):
 			r.log.Info("adopted running job", "job", l.Job.ID, "attempt", l.Job.Attempt)
 		default:

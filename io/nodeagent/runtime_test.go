@@ -253,18 +253,24 @@ func TestRuntimeAdoptsAfterRestart(t *testing.T) {
 	os.WriteFile(filepath.Join(spool, "launches", "job4.0.json"), []byte("{corrupt"), 0o600)
 	ctl := newFakeController(t)
 	// Job 1 still runs; job 2 finished while flurmnd was down and its
-	// exit never comes (lost); job 3 was an allocation.
+	// exit never comes (lost); job 3 is an allocation, which survives.
 	ex := &fakeExec{exits: make(chan agent.ProcExit), running: []state.JobAttempt{{ID: 1}}}
 	rt := startRuntime(t, ctl, spool, ex, &fakeSteps{})
 	defer rt.Stop()
 	ctl.accept()
-	hb := ctl.heartbeat(func(hb msg.Heartbeat) bool { return len(hb.Ended) == 2 })
-	if !slices.Contains(hb.Running, state.JobAttempt{ID: 1}) {
-		t.Errorf("running job not adopted: %+v", hb)
+	hb := ctl.heartbeat(func(hb msg.Heartbeat) bool { return len(hb.Ended) == 1 })
+	if !slices.Contains(hb.Running, state.JobAttempt{ID: 1}) || !slices.Contains(hb.Running, state.JobAttempt{ID: 3}) {
+		t.Errorf("running job or allocation not adopted: %+v", hb)
 	}
-	for _, e := range hb.Ended {
-		if e.Job.ID != 2 && e.Job.ID != 3 || e.Signal != agent.SIGKILL {
-			t.Errorf("unexpected ended report %+v", e)
-		}
+	if e := hb.Ended[0]; e.Job.ID != 2 || e.Signal != agent.SIGKILL {
+		t.Errorf("unexpected ended report %+v", e)
 	}
+	if _, ok := rt.JobOnNode(3); !ok {
+		t.Error("the adopted allocation is not on the node")
+	}
+	// The controller ends the allocation as before the restart.
+	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 3}})
+	hb = ctl.heartbeat(func(hb msg.Heartbeat) bool {
+		return slices.ContainsFunc(hb.Ended, func(e msg.ProcReport) bool { return e.Job.ID == 3 })
+	})
 }
