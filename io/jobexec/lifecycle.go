@@ -46,6 +46,16 @@ func (m *Manager) Recover() ([]Running, error) {
 			st.launch, st.launched = info, true
 		}
 		sup, supErr := readSupervisorID(st.dir)
+		if supErr != nil || !supervisorAlive(sup) {
+			// Perhaps never recorded: flurmnd died between starting the
+			// supervisor and writing its identity.
+			if found, ok := findSupervisor(st.dir); ok {
+				sup, supErr = found, nil
+				if err := writeSupervisorID(st.dir, sup); err != nil {
+					m.log.Warn("cannot record a found supervisor", "dir", st.dir, "err", err)
+				}
+			}
+		}
 		st.sup = sup
 		m.mu.Lock()
 		if m.attempts[key] != nil { // started by this Manager before Recover

@@ -152,3 +152,33 @@ func signalTree(pgid int, cgroupDir string, sig syscall.Signal) error {
 	}
 	return firstErr
 }
+
+// findSupervisor looks through /proc for the supervisor of the attempt
+// in dir, by its command line (supervisorArgv0, stepdMarker, dir). It is
+// how Recover finds a supervisor whose identity was never recorded: the
+// Manager writes it just after starting the supervisor, so a flurmnd
+// killed in between leaves a live supervisor without a record, which
+// must be adopted, not reported lost and killed.
+func findSupervisor(dir string) (supervisorID, bool) {
+	want := []byte(supervisorArgv0 + "\x00" + stepdMarker + "\x00" + dir + "\x00")
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return supervisorID{}, false
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 1 {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Equal(cmdline, want) {
+			continue
+		}
+		ps, err := readProcStat(pid)
+		if err != nil || ps.State == 'Z' || ps.State == 'X' {
+			continue
+		}
+		return supervisorID{Pid: pid, StartTime: ps.StartTime, BootID: bootID()}, true
+	}
+	return supervisorID{}, false
+}

@@ -289,3 +289,30 @@ func TestLostRecordNeverKillsStrangers(t *testing.T) {
 		t.Fatal("Recover killed an unrelated process")
 	}
 }
+
+// flurmnd killed between starting a supervisor and recording its identity
+// leaves a live supervisor without a record: the next Manager must find it
+// by its command line and adopt the job, not report it lost and kill it.
+func TestRecoverFindsAnUnrecordedSupervisor(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	m1, spool := newTestManager(t, "")
+	s := nobodySpec(t, userDir(t), "#!/bin/sh\nexec sleep 300\n")
+	startOK(t, m1, s)
+	m1.Close()
+	if err := os.Remove(filepath.Join(spool, attemptDirName(s.JobID, s.Attempt), supervisorFile)); err != nil {
+		t.Fatal(err)
+	}
+	m2, _ := newTestManager(t, spool)
+	running, err := m2.Recover()
+	if err != nil || len(running) != 1 {
+		t.Fatalf("Recover = %+v, %v; want the job still running", running, err)
+	}
+	expectNoExit(t, m2, 200*time.Millisecond)
+	if err := m2.Signal(s.JobID, s.Attempt, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if ex := awaitExit(t, m2); ex.Signal != int(syscall.SIGKILL) || ex.Err != "" {
+		t.Errorf("Exit = %+v, want the job's own SIGKILL", ex)
+	}
+}
