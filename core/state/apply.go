@@ -369,6 +369,7 @@ func (m *Machine) requeue(j *Job, now int64, reason string) Result {
 	j.Attempt++
 	j.Nodes, j.StartTime, j.LaunchTerm = nil, 0, 0
 	j.Steps = nil // the steps ran in the old attempt
+	j.DerivedExitCode = 0
 	return Result{Job: j.ID, Kill: []JobAttempt{old}}
 }
 

@@ -7,7 +7,8 @@ import (
 	"slices"
 )
 
-// snapshotVersion 2 added job steps; Restore still reads version 1
+// snapshotVersion 2 added job steps (and the derived exit code with
+// them); Restore still reads version 1
 // snapshots (no steps), so a stored snapshot survives the upgrade.
 // Version 3 is version 2 followed by the dynamic nodes section
 // (dynamic.go); it is written only when that section is not empty, so a

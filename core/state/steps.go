@@ -270,6 +270,7 @@ func (m *Machine) applyStepEnd(c StepEnd) Result {
 		s.Done[i] = true
 	}
 	s.ExitCode = max(s.ExitCode, c.ExitCode)
+	j.DerivedExitCode = max(j.DerivedExitCode, c.ExitCode) // Slurm's derived_ec: the worst step
 	if !slices.Contains(s.Done, false) {
 		j.Steps = slices.Delete(j.Steps, k, k+1)
 	}
@@ -352,6 +353,7 @@ func decodeCompleteAllocation(r *reader) CompleteAllocation {
 // encodeSteps and decodeSteps are the snapshot form of a job's steps.
 func encodeSteps(w *writer, j *Job) {
 	w.uvarint(uint64(j.NextStep))
+	w.varint(int64(j.DerivedExitCode))
 	w.uvarint(uint64(len(j.Steps)))
 	for i := range j.Steps {
 		s := &j.Steps[i]
@@ -375,6 +377,7 @@ func encodeSteps(w *writer, j *Job) {
 
 func decodeSteps(r *reader, j *Job) {
 	j.NextStep = r.u32()
+	j.DerivedExitCode = r.int()
 	n := r.length(MaxLiveSteps, 8)
 	for i := 0; i < n && r.err == nil; i++ {
 		s := Step{ID: r.u32(), Name: r.str(), Nodes: r.ints(), Tasks: r.int(), CPUs: r.int(),

@@ -111,14 +111,17 @@ type Job struct {
 	Nodes       []int // allocation of the current attempt, batch host first
 	CPUsPerNode int
 	MemPerNode  int64
-	TimeLimit   int64  // effective limit in seconds, 0 = unlimited
-	ExitCode    int    // exit status of the batch script
-	Signal      int    // terminating signal, if any
-	LaunchTerm  uint64 // Raft term of the leader that placed the attempt
-	ArrayJobID  JobID  // the array this job is a task of (the first task's id); 0 if none
-	ArrayTaskID uint32 // the task's index within the array, when ArrayJobID is set
-	NextStep    uint32 // the id the job's next step gets (steps.go)
-	Steps       []Step // running steps, in increasing id order
+	TimeLimit   int64 // effective limit in seconds, 0 = unlimited
+	ExitCode    int   // exit status of the batch script
+	Signal      int   // terminating signal, if any
+	// DerivedExitCode is the largest wait status any step of the current
+	// attempt ended with (Slurm's DerivedExitCode).
+	DerivedExitCode int
+	LaunchTerm      uint64 // Raft term of the leader that placed the attempt
+	ArrayJobID      JobID  // the array this job is a task of (the first task's id); 0 if none
+	ArrayTaskID     uint32 // the task's index within the array, when ArrayJobID is set
+	NextStep        uint32 // the id the job's next step gets (steps.go)
+	Steps           []Step // running steps, in increasing id order
 }
 
 // Running reports whether the job holds an allocation as a live job.

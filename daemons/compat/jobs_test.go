@@ -133,6 +133,13 @@ func exitCodes(t *testing.T, j *jobsCluster) {
 			t.Errorf("%q: want %s in\n%s", c.script, c.exit, show)
 		}
 	}
+	// A failing step leaves its mark in DerivedExitCode (scontrol -d),
+	// while the script's own exit decides the job's state.
+	id := j.sbatch(t, "", "-o", "/dev/null", "--wrap", "srun sh -c 'exit 5'; srun true; exit 0")
+	j.waitState(t, id, "COMPLETED")
+	if out, _ := j.run("", "scontrol", "-d", "show", "job", strconv.Itoa(id)); !strings.Contains(out, "DerivedExitCode=5:0") {
+		t.Errorf("derived exit code:\n%s", out)
+	}
 }
 
 func outputPatterns(t *testing.T, j *jobsCluster) {

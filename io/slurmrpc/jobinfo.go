@@ -324,6 +324,7 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 		Comment:      optStr(j.Spec.Comment),
 		Dependency:   optStr(c.v.State.DependencyString(j)),
 		ExitCode:     uint32(j.ExitCode&0xff)<<8 | uint32(j.Signal&0x7f),
+		DerivedEC:    uint32(j.DerivedExitCode),
 		JobResrcs:    slurmproto.JobResources{},
 		Name:         optStr(j.Spec.Name),
 		// user_name stays NULL as in slurmctld's records; clients look
