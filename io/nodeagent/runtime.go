@@ -252,6 +252,10 @@ func (r *Runtime) handle(ev agent.Event) {
 	for _, eff := range r.a.Handle(time.Now(), ev) {
 		switch e := eff.(type) {
 		case agent.Send:
+			if ref, ok := e.Msg.(msg.LaunchRefused); ok {
+				r.log.Warn("refused a launch: stale leader term, another boot of this node, or no room",
+					"job", ref.Job.ID, "attempt", ref.Job.Attempt, "term", ref.Term, "newest_term", ref.MaxTerm)
+			}
 			if l := r.links[e.To]; l == nil || !l.send(e.Msg) {
 				r.log.Debug("dropping message to controller", "to", e.To, "type", fmt.Sprintf("%T", e.Msg))
 			}
