@@ -81,9 +81,9 @@ func newFailoverLab(t *testing.T) *failoverLab {
 	c := &cluster{dir: dir, work: filepath.Join(dir, "work"), conf: filepath.Join(dir, "slurm.conf"),
 		state: filepath.Join(dir, "state"), log: filepath.Join(dir, "ctl1.log")}
 	f := &failoverLab{cluster: c, ctl: map[int]*exec.Cmd{}, logs: map[int]string{}}
-	var nodes []*exec.Cmd
+	var nodes map[string]*exec.Cmd
 	t.Cleanup(func() {
-		for _, cmd := range append(nodes, mapValues(f.ctl)...) {
+		for _, cmd := range append(mapValues(nodes), mapValues(f.ctl)...) {
 			if cmd.Process != nil {
 				cmd.Process.Kill()
 			}
@@ -147,28 +147,14 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=60 State=UP
 		errLog.Close()
 		f.ctl[id] = cmd
 	}
-	for _, n := range j.nodes {
-		log, err := os.Create(filepath.Join(dir, "flurmnd-"+n+".log"))
-		must(err)
-		cmd := exec.Command(filepath.Join(dir, "flurmnd"), "-f", c.conf, "-N", n)
-		cmd.Env = scrubbedEnv(c)
-		cmd.Stdout, cmd.Stderr = log, log
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		must(cmd.Start())
-		log.Close()
-		nodes = append(nodes, cmd)
+	// The node daemons as TestJobs runs them.
+	j.ndBin, j.nodeCmds, j.nodeLogs = filepath.Join(dir, "flurmnd"), map[string]*exec.Cmd{}, map[string]string{}
+	nodes = j.nodeCmds
+	must(j.startNodes())
+	if err := j.waitIdle(); err != nil {
+		t.Fatalf("%v\n%s", err, f.logTails())
 	}
-	deadline := time.Now().Add(jobWait)
-	for {
-		out, rc := f.run("", "sinfo", "-h", "-N", "-o", "%N %T")
-		if rc == 0 && strings.Count(out, " idle\n") == 2 {
-			return f
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cluster not up: rc %d %s\n%s", rc, out, f.logTails())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return f
 }
 
 var leaderLine = regexp.MustCompile(`msg="raft leadership" term=(\d+) leader=(\d+) self=(\d+) state=StateLeader`)
