@@ -91,9 +91,10 @@ sim-long:
 	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 300m -controllers=5 -seeds=500 -seed-start=100000 -coverage
 	$(GO) test -count=1 ./sim -run 'TestSim$$' -timeout 300m -nodes=32 -jobs=500 -seeds=200 -seed-start=200000 -coverage
 
-# TLA+: model-check every spec and mutant, then check the JobLifecycle
-# traces of 100 simulated seeds (written on both cores), and require every
-# trace of a deliberately broken refinement mapping to be rejected.
+# TLA+: model-check every spec and mutant, then check the JobLifecycle,
+# RaftLog, SchedulerSafety and ControllerReplication traces of 100
+# simulated seeds (written on both cores), and require every trace of a
+# deliberately broken refinement mapping to be rejected.
 TRACES := $(OUT)/traces
 BADTRACES := $(OUT)/badtraces
 tla:
@@ -102,12 +103,12 @@ tla:
 	$(GO) test ./sim -count=1 -run 'TestTraces$$' -args -trace-dir $(TRACES) -seeds=50 -seed-start=51 > $(OUT)/traces-b.log 2>&1 & b=$$!; \
 	ra=0; rb=0; wait $$a || ra=$$?; wait $$b || rb=$$?; \
 	if [ $$ra -ne 0 ] || [ $$rb -ne 0 ]; then cat $(OUT)/traces-a.log $(OUT)/traces-b.log; exit 1; fi
-	@for bugs in "merge-start:1 raft-unsplit:21" "completing-alloc:11 sched-half-cap:31"; do \
+	@for bugs in "merge-start:1 raft-unsplit:21 ctl-term-plus-one:41" "completing-alloc:11 sched-half-cap:31 ctl-where-last-node:51"; do \
 	  ( for b in $$bugs; do $(GO) test ./sim -count=1 -run 'TestTraces$$' -args -trace-dir $(BADTRACES) -seeds=10 \
 	      -seed-start=$${b#*:} -trace-bug=$${b%%:*} > $(OUT)/badtraces-$${b%%:*}.log 2>&1 || { cat $(OUT)/badtraces-$${b%%:*}.log; exit 1; }; done ) & \
 	  pids="$$pids $$!"; \
 	done; ok=0; for j in $$pids; do wait $$j || ok=1; done; exit $$ok
-	TLA_TRACE_DIR=$(TRACES) TLA_TRACE_MIN=300 bash tla/run.sh
+	TLA_TRACE_DIR=$(TRACES) TLA_TRACE_MIN=400 bash tla/run.sh
 	node tla/tracecheck.mjs --expect-fail $(BADTRACES)
 
 bench: bench-sim

@@ -35,6 +35,7 @@ type traceRecorder struct {
 	also    *traceRecorder // another mapping of the same run (-trace-bug)
 	raft    *raftRecorder  // the RaftLog trace (itf_raft.go); nil for a JobLifecycle -trace-bug mapping
 	sched   *schedRecorder // the SchedulerSafety trace (itf_sched.go); likewise
+	ctl     *ctlRecorder   // the ControllerReplication trace (itf_ctl.go); likewise
 }
 
 func newTraceRecorder(w *World, cl state.Cluster, bug mappingBug) (*traceRecorder, error) {
@@ -50,12 +51,15 @@ func newTraceRecorder(w *World, cl state.Cluster, bug mappingBug) (*traceRecorde
 	if bug == bugNone || slices.Contains(schedMappingBugs, bug) {
 		r.sched = newSchedRecorder(cl, bug)
 	}
+	var ids []uint64
+	for _, p := range w.ctls {
+		ids = append(ids, p.id)
+	}
 	if bug == bugNone || slices.Contains(raftMappingBugs, bug) {
-		var ids []uint64
-		for _, p := range w.ctls {
-			ids = append(ids, p.id)
-		}
 		r.raft = newRaftRecorder(ids, bug)
+	}
+	if bug == bugNone || slices.Contains(ctlMappingBugs, bug) {
+		r.ctl = newCtlRecorder(w, cl, ids, bug)
 	}
 	return r, nil
 }
@@ -65,6 +69,9 @@ func newTraceRecorder(w *World, cl state.Cluster, bug mappingBug) (*traceRecorde
 func (r *traceRecorder) observeController(p *ctlProc) {
 	if r.also != nil {
 		r.also.observeController(p)
+	}
+	if r.ctl != nil && r.err == nil {
+		r.ctl.observeTerm()
 	}
 	if r.raft == nil || r.err != nil || r.w.healed {
 		return // the RaftLog trace ends when the faults end (itf_raft.go)
@@ -76,6 +83,18 @@ func (r *traceRecorder) observeController(p *ctlProc) {
 			}
 			return
 		}
+	}
+}
+
+// observeNodes is called after a node handled an event, crashed, or a
+// job's processes ended: the ControllerReplication trace looks at the
+// agents' terms and the running scripts.
+func (r *traceRecorder) observeNodes() {
+	if r.also != nil {
+		r.also.observeNodes()
+	}
+	if r.ctl != nil && r.err == nil {
+		r.ctl.observeNodes()
 	}
 }
 
@@ -92,6 +111,12 @@ func (r *traceRecorder) onApply(ctl uint64, index uint64, cmd state.Command, sm 
 	if r.replica.Hash() != sm.Hash() {
 		r.failf("trace recorder: controller %d's state after index %d differs from the recorded log's: a command was applied without OnApply (gap in the recorded log)", ctl, index)
 		return
+	}
+	if r.ctl != nil {
+		if err := r.ctl.applied(r.replica); err != nil {
+			r.failf("trace recorder at index %d: %v", index, err)
+			return
+		}
 	}
 	if r.sched != nil {
 		if err := r.sched.applied(r.replica); err != nil {

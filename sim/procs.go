@@ -187,6 +187,9 @@ func (p *nodeProc) crash() {
 	}
 	p.up, p.a, p.procs, p.records, p.booted = false, nil, nil, nil, false
 	p.w.tracef("node %s crash", p.name)
+	if p.w.rec != nil {
+		p.w.rec.observeNodes() // read-only: the ControllerReplication trace (itf_ctl.go)
+	}
 	p.w.check.sometimes("fault.node_crash")
 }
 
@@ -215,6 +218,9 @@ func (p *nodeProc) handle(ev agent.Event) {
 	}
 	p.w.check.afterAgent(p)
 	p.forgetAcknowledged()
+	if p.w.rec != nil {
+		p.w.rec.observeNodes() // read-only: the ControllerReplication trace (itf_ctl.go)
+	}
 }
 
 // jobBehaviour reads what a simulated job does from its script:
@@ -267,6 +273,9 @@ func (p *nodeProc) exitAfter(j state.JobAttempt, sp *simProc, d int64, code, sig
 			rec.exit = &ex
 		}
 		p.w.tracef("proc exit %s job=%d.%d code=%d sig=%d daemon_up=%v", p.name, j.ID, j.Attempt, code, sig, p.up)
+		if p.w.rec != nil && !p.up {
+			p.w.rec.observeNodes() // read-only: the ControllerReplication trace (itf_ctl.go)
+		}
 		if !p.up {
 			p.w.check.sometimes("daemon.exit_while_down")
 			return

@@ -22,7 +22,8 @@ var (
 	flagTraceNodes = flag.Int("trace-nodes", 6, "nodes per cluster in trace runs")
 	flagTraceJobs  = flag.Int("trace-jobs", 40, "jobs per run in trace runs")
 	flagRaftStates = flag.Int("raft-trace-states", raftTraceLimit, "RaftLog traces stop after this many states (a prefix of the run)")
-	flagTraceBug   = flag.String("trace-bug", "", "write traces of this deliberately broken mapping instead (merge-start, completing-alloc): the trace checker must reject every one")
+	flagCtlStates  = flag.Int("ctl-trace-states", ctlTraceLimit, "ControllerReplication traces stop after this many states (a prefix of the run)")
+	flagTraceBug   = flag.String("trace-bug", "", "write traces of this deliberately broken mapping instead (merge-start, completing-alloc, raft-unsplit, sched-half-cap, ctl-term-plus-one, ctl-where-last-node): the trace checker must reject every one")
 )
 
 func traceOptions(seed uint64) Options {
@@ -35,6 +36,7 @@ func traceOptions(seed uint64) Options {
 func recordSeed(t *testing.T, seed uint64, mappings ...mappingBug) (Result, [][]byte, map[string][]byte) {
 	cryptotest.SetGlobalRandom(t, seed)
 	raftTraceLimit = *flagRaftStates
+	ctlTraceLimit = *flagCtlStates
 	o := traceOptions(seed)
 	res, recs := run(o, nil, mappings...)
 	var out [][]byte
@@ -62,6 +64,9 @@ func recordSeed(t *testing.T, seed uint64, mappings ...mappingBug) (Result, [][]
 		if rec.sched != nil {
 			others["sched"+suffix] = rec.sched.ITF(seed, desc)
 		}
+		if rec.ctl != nil {
+			others["ctl"+suffix] = rec.ctl.ITF(seed, desc)
+		}
 	}
 	return res, out, others
 }
@@ -71,12 +76,12 @@ func traceBug(t *testing.T) mappingBug {
 	if *flagTraceBug == "" {
 		return bugNone
 	}
-	for _, b := range slices.Concat(mappingBugs, raftMappingBugs, schedMappingBugs) {
+	for _, b := range slices.Concat(mappingBugs, raftMappingBugs, schedMappingBugs, ctlMappingBugs) {
 		if string(b) == *flagTraceBug {
 			return b
 		}
 	}
-	t.Fatalf("-trace-bug=%q: known bugs are %v %v %v", *flagTraceBug, mappingBugs, raftMappingBugs, schedMappingBugs)
+	t.Fatalf("-trace-bug=%q: known bugs are %v %v %v %v", *flagTraceBug, mappingBugs, raftMappingBugs, schedMappingBugs, ctlMappingBugs)
 	return bugNone
 }
 
@@ -110,6 +115,8 @@ func TestTraces(t *testing.T) {
 				spec = "raft"
 			} else if slices.Contains(schedMappingBugs, bug) {
 				spec = "sched"
+			} else if slices.Contains(ctlMappingBugs, bug) {
+				spec = "ctl"
 			}
 			switch {
 			case spec != "":
