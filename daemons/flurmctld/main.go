@@ -68,7 +68,7 @@ func (c *counter) IsBoolFlag() bool { return true }
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("flurmctld", flag.ContinueOnError)
-	fs.StringVar(&o.confPath, "f", "", "slurm.conf `path` (default $SLURM_CONF or "+defaultConfPath+")")
+	fs.StringVar(&o.confPath, "f", "", "slurm.conf `path` (default $SLURM_CONF or "+slurmconf.DefaultPath+")")
 	fs.BoolVar(&o.foreground, "D", false, "run in the foreground (always); also log to stderr")
 	fs.Uint64Var(&o.id, "id", 0, "this controller's `number`: its SlurmctldHost line, 1 = primary (default: match the host name)")
 	fs.StringVar(&o.listenHost, "listen-host", "", "`address` to listen on (default: all; with -id, that SlurmctldHost's address)")
@@ -80,12 +80,7 @@ func parseFlags(args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if o.confPath == "" {
-		o.confPath = os.Getenv("SLURM_CONF")
-	}
-	if o.confPath == "" {
-		o.confPath = defaultConfPath
-	}
+	o.confPath = slurmconf.Path(o.confPath)
 	return o, nil
 }
 

@@ -8,9 +8,6 @@ import (
 	"github.com/flurm/flurm/core/controller"
 )
 
-// defaultConfPath is where slurmctld looks without -f or SLURM_CONF.
-const defaultConfPath = "/etc/slurm/slurm.conf"
-
 // reconfigurable reports whether next can replace cur without a restart:
 // the cluster (nodes, partitions, options) and the controller set must be
 // unchanged, since the replicated state was built from them.

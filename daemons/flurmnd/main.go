@@ -43,7 +43,6 @@ import (
 )
 
 const (
-	defaultConfPath = "/etc/slurm/slurm.conf"
 	defaultKillWait = 30 * time.Second // slurm.conf KillWait's default
 )
 
@@ -58,7 +57,7 @@ type options struct {
 func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("flurmnd", flag.ContinueOnError)
 	o := options{}
-	fs.StringVar(&o.confPath, "f", "", "slurm.conf (default $SLURM_CONF or "+defaultConfPath+")")
+	fs.StringVar(&o.confPath, "f", "", "slurm.conf (default $SLURM_CONF or "+slurmconf.DefaultPath+")")
 	fs.StringVar(&o.node, "N", "", "node name (default: the NodeName whose NodeHostname is this host)")
 	fs.Bool("D", true, "run in the foreground (always)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
@@ -73,12 +72,7 @@ func parseFlags(args []string) (options, error) {
 	if o.dynamicConf != "" && !o.dynamic {
 		return o, errors.New("--conf is only for dynamic nodes (-Z)")
 	}
-	if o.confPath == "" {
-		o.confPath = os.Getenv("SLURM_CONF")
-	}
-	if o.confPath == "" {
-		o.confPath = defaultConfPath
-	}
+	o.confPath = slurmconf.Path(o.confPath)
 	return o, nil
 }
 

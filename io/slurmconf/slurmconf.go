@@ -16,6 +16,21 @@ import (
 	"github.com/flurm/flurm/io/munge"
 )
 
+// DefaultPath is where Slurm's daemons look without -f or SLURM_CONF.
+const DefaultPath = "/etc/slurm/slurm.conf"
+
+// Path is the slurm.conf a daemon reads: its -f flag, else $SLURM_CONF,
+// else DefaultPath.
+func Path(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv("SLURM_CONF"); env != "" {
+		return env
+	}
+	return DefaultPath
+}
+
 // Load parses slurm.conf and fails on what FLURM's daemons cannot run with.
 func Load(path string) (*conf.Config, error) {
 	c, err := conf.Parse(path, os.ReadFile)

@@ -22,3 +22,17 @@ func TestMungeAuthFromAuthInfo(t *testing.T) {
 		}
 	}
 }
+
+func TestPath(t *testing.T) {
+	t.Setenv("SLURM_CONF", "")
+	if got := Path(""); got != DefaultPath {
+		t.Errorf("no flag, no env: %q", got)
+	}
+	t.Setenv("SLURM_CONF", "/env/slurm.conf")
+	if got := Path(""); got != "/env/slurm.conf" {
+		t.Errorf("env: %q", got)
+	}
+	if got := Path("/flag.conf"); got != "/flag.conf" {
+		t.Errorf("the flag wins: %q", got)
+	}
+}
