@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/flurm/flurm/core/msg"
@@ -49,14 +50,25 @@ func (d *dutyState) becameLeader(now time.Time, sm *state.Machine) {
 // applied clears the in-flight mark of the duty a command fulfils, so the
 // next duty of that kind need not wait for the proposal timeout.
 func (d *dutyState) applied(cmd state.Command) {
-	if _, ok := cmd.(state.Start); ok {
+	switch c := cmd.(type) {
+	case state.Start:
 		delete(d.proposed, "sched")
 		return
+	case state.Update:
+		d.forgetVerdict(c.ID)
 	}
 	// A submit, an ended job, a released hold, a node that came back:
 	// run the scheduler soon rather than at the next SchedInterval, as
 	// slurmctld schedules on job submission and completion.
 	d.schedSoon = true
+}
+
+// forgetVerdict drops the last pass's verdict on a job that changed since
+// (released, resized, moved): a stale JobHeldUser after scontrol release
+// would be wrong, where no reason until the next pass is what slurmctld
+// shows too (release sets WAIT_NO_REASON).
+func (d *dutyState) forgetVerdict(id state.JobID) {
+	d.plan = slices.DeleteFunc(d.plan, func(v pendingVerdict) bool { return v.Job == id })
 }
 
 // proposeDuty proposes a leader-originated command unless the same duty is

@@ -55,3 +55,19 @@ func TestSnapshotForSchedulerLeavesOutIneligibleJobs(t *testing.T) {
 		t.Errorf("after release, scheduler sees %d pending jobs, want 2", len(snap.Pending))
 	}
 }
+
+// A job changed by scontrol update (here: released) loses the last pass's
+// verdict, so queries do not show JobHeldUser until the next pass.
+func TestUpdateForgetsStaleVerdict(t *testing.T) {
+	var d dutyState
+	d.init()
+	d.plan = []pendingVerdict{{Job: 4, Reason: "Priority"}, {Job: 5, Reason: "JobHeldUser"}}
+	release := false
+	d.applied(state.Update{ID: 5, Hold: &release})
+	if len(d.plan) != 1 || d.plan[0].Job != 4 {
+		t.Errorf("plan after releasing job 5 = %+v, want only job 4's verdict", d.plan)
+	}
+	if !d.schedSoon {
+		t.Error("a release must schedule soon")
+	}
+}
