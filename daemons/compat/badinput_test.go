@@ -166,7 +166,13 @@ func restart(t *testing.T, c *cluster) {
 	if err := c.start(); err != nil {
 		t.Fatal(err)
 	}
+	// The pending reasons come back with the new leader's first
+	// scheduling pass, a tick after it is elected.
 	after, rc := c.run("", listing...)
+	for deadline := time.Now().Add(3 * time.Second); after != before && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		after, rc = c.run("", listing...)
+	}
 	if rc != 0 || after != before {
 		t.Fatalf("jobs after kill -9 and restart differ (rc %d):\nbefore:\n%s\nafter:\n%s", rc, before, after)
 	}

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -30,6 +31,11 @@ type clientCase struct {
 	// for listings whose ties the client sorts with an unstable qsort
 	// (sinfo -N lists a node in two partitions in either order).
 	anyOrder bool
+	// eventually, when set, runs the client again until the output is as
+	// expected or that long has passed: for values the scheduler fills in
+	// at its next pass, as slurmctld does (a released job shows no reason
+	// until then).
+	eventually time.Duration
 }
 
 // cmd splits a command line on spaces; arguments with spaces are
@@ -46,30 +52,52 @@ func runCases(t *testing.T, c *cluster, cs []clientCase) {
 
 func checkCase(t *testing.T, c *cluster, k clientCase) {
 	t.Helper()
-	out, rc := c.runFor(k.timeout, k.user, k.args...)
-	show := func() string { return "\n$ " + strings.Join(k.args, " ") + "\n" + out }
+	deadline := time.Now().Add(k.eventually)
+	for {
+		out, rc := c.runFor(k.timeout, k.user, k.args...)
+		problems := caseProblems(k, out, rc)
+		if len(problems) == 0 {
+			return
+		}
+		if time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		for _, p := range problems {
+			t.Error(p)
+		}
+		return
+	}
+}
+
+// caseProblems says how a run's output and exit code differ from k's
+// expectations; none means the case passed.
+func caseProblems(k clientCase, out string, rc int) []string {
+	var problems []string
+	show := "\n$ " + strings.Join(k.args, " ") + "\n" + out
 	if rc != k.rc {
-		t.Errorf("exit code %d, want %d%s", rc, k.rc, show())
+		problems = append(problems, fmt.Sprintf("exit code %d, want %d%s", rc, k.rc, show))
 	}
 	if k.want != "" || len(k.match) == 0 {
 		if got, want := out, k.want; k.anyOrder {
 			if sortedLines(got) != sortedLines(want) {
-				t.Errorf("output differs (in any order)%s\n--- want:\n%s", show(), k.want)
+				problems = append(problems, fmt.Sprintf("output differs (in any order)%s\n--- want:\n%s", show, k.want))
 			}
 		} else if got != want {
-			t.Errorf("output differs%s\n--- want:\n%s", show(), k.want)
+			problems = append(problems, fmt.Sprintf("output differs%s\n--- want:\n%s", show, k.want))
 		}
 	}
 	for _, re := range k.match {
 		if !regexp.MustCompile("(?m)" + re).MatchString(out) {
-			t.Errorf("output does not match %q%s", re, show())
+			problems = append(problems, fmt.Sprintf("output does not match %q%s", re, show))
 		}
 	}
 	for _, s := range k.absent {
 		if strings.Contains(out, s) {
-			t.Errorf("output contains %q%s", s, show())
+			problems = append(problems, fmt.Sprintf("output contains %q%s", s, show))
 		}
 	}
+	return problems
 }
 
 func sortedLines(s string) string {

@@ -299,3 +299,25 @@ func readOwned(t *testing.T, path string) (string, uint32) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// readPID waits for a script's "echo $pid > file" to be complete (RUNNING
+// comes before the script's first line runs, and the shell creates the
+// file before it writes it) and returns the pid.
+func readPID(t *testing.T, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(jobWait)
+	for {
+		b, err := os.ReadFile(path)
+		if err == nil && strings.HasSuffix(string(b), "\n") {
+			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil || pid <= 0 {
+				t.Fatalf("%s holds %q, not a pid", path, b)
+			}
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no pid after %v (%q, %v)", path, jobWait, b, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -39,8 +39,9 @@ func TestJobs(t *testing.T) {
 	t.Run("salloc", func(t *testing.T) { sallocThenSrun(t, j) })
 	t.Run("scancel-signal", func(t *testing.T) { signalRunningJob(t, j) })
 	t.Run("step-of-another-user", func(t *testing.T) { stepOfAnotherUser(t, j) })
-	t.Run("node-port-bad-input", func(t *testing.T) { nodePortBadInput(t, j) })
 	t.Run("time-limit", func(t *testing.T) { timeLimited(t) })
+	// Last: it needs all four nodes, so after the time-limited job.
+	t.Run("node-port-bad-input", func(t *testing.T) { nodePortBadInput(t, j) })
 }
 
 // startTimeLimited submits a one-minute job that ignores SIGTERM; the
@@ -64,8 +65,7 @@ func startTimeLimited(t *testing.T, j *jobsCluster) (int, func(t *testing.T)) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		pidText, _ := readOwned(t, pidFile)
-		pid, _ := strconv.Atoi(strings.TrimSpace(pidText))
+		pid := readPID(t, pidFile)
 		waitGone := time.Now().Add(10 * time.Second)
 		for processAlive(pid) {
 			if time.Now().After(waitGone) {
@@ -202,11 +202,7 @@ func cancelKillsTree(t *testing.T, j *jobsCluster) {
 	pidFile := filepath.Join(j.work, "child.pid")
 	id := j.sbatch(t, "nobody", "-o", "/dev/null", "--wrap", "sleep 300 & echo $! > "+pidFile+"; wait")
 	j.waitState(t, id, "RUNNING")
-	pidText, _ := readOwned(t, pidFile)
-	pid, err := strconv.Atoi(strings.TrimSpace(pidText))
-	if err != nil {
-		t.Fatalf("child pid %q", pidText)
-	}
+	pid := readPID(t, pidFile)
 	if out, rc := j.run("nobody", "scancel", strconv.Itoa(id)); rc != 0 {
 		t.Fatalf("scancel: %s", out)
 	}

@@ -25,11 +25,11 @@ func updateCases() []clientCase {
 		{name: "hold", args: cmd("scontrol hold 2")},
 		{name: "hold-shown", args: cmd("squeue -h -j 2 -o %i|%Q|%r"), match: []string{`^2\|0\|JobHeld(User|Admin)$`}},
 		{name: "release", args: cmd("scontrol release 2")},
-		{name: "release-shown", args: cmd("squeue -h -j 2 -o %i|%r"), want: lines("2|ReqNodeNotAvail, UnavailableNodes:n[1-4]")},
+		{name: "release-shown", args: cmd("squeue -h -j 2 -o %i|%r"), want: lines("2|ReqNodeNotAvail, UnavailableNodes:n[1-4]"), eventually: 3 * time.Second},
 		{name: "uhold", args: cmd("scontrol uhold 5")},
 		{name: "uhold-shown", args: cmd("squeue -h -j 5 -o %i|%Q|%r"), want: lines("5|0|JobHeldUser")},
 		{name: "uhold-release", args: cmd("scontrol release 5")},
-		{name: "uhold-released", args: cmd("squeue -h -j 5 -o %i|%r"), want: lines("5|ReqNodeNotAvail, UnavailableNodes:n[1-4]")},
+		{name: "uhold-released", args: cmd("squeue -h -j 5 -o %i|%r"), want: lines("5|ReqNodeNotAvail, UnavailableNodes:n[1-4]"), eventually: 3 * time.Second},
 		{name: "requeue-pending", args: cmd("scontrol requeue 3"), rc: 1, want: lines("Job is pending execution for job 3")},
 	}
 }

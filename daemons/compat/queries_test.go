@@ -3,6 +3,7 @@ package compat
 import (
 	"fmt"
 	"regexp"
+	"time"
 )
 
 // squeueHeader is squeue's default header line.
@@ -30,7 +31,7 @@ func squeueCases() []clientCase {
 			row("6", "debug", "exp", "root", "1", notAvail),
 			row("7", "debug", "victim", "root", "1", notAvail),
 			row("8", "debug", "nobodyjo", "nobody", "1", notAvail),
-		}},
+		}, eventually: 3 * time.Second}, // the reasons appear with the first scheduling pass after the submits
 		{name: "one-job", args: cmd("squeue -j 4"), want: lines(squeueHeader,
 			"                 4     debug     held     root PD       0:00      1 (JobHeldUser)")},
 		{name: "two-jobs-noheader", args: cmd("squeue -h -j 4,5 -o %i|%j|%T|%r"), want: lines("5|later|PENDING|ReqNodeNotAvail, UnavailableNodes:n[1-4]", "4|held|PENDING|JobHeldUser")},
