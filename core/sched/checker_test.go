@@ -46,7 +46,7 @@ func (j modelJob) end(start int64) int64 {
 func modelOrder(s Snapshot) []modelJob {
 	jobs := make([]modelJob, len(s.Pending))
 	for i, p := range s.Pending {
-		j := modelJob{PendingJob: p, rank: i, nodes: max(p.NumNodes, 1),
+		j := modelJob{PendingJob: p, rank: i, nodes: max(p.NumNodes, 1, len(distinct(p.ReqNodes))),
 			cpus: int64(max(p.CPUsPerNode, 1)), mem: max(p.MemPerNodeMB, 0)}
 		if p.Partition >= 0 && p.Partition < len(s.Partitions) {
 			j.part = &s.Partitions[p.Partition]
@@ -116,7 +116,7 @@ func load(allocs []allocation, n int, t int64) (cpus, mem int64, jobs int, exclu
 // the allocation starts inside the window is enough.
 func fitsModel(s Snapshot, allocs []allocation, j modelJob, n int, t int64) bool {
 	node := s.Nodes[n]
-	if !node.Available || !slices.Contains(j.part.Nodes, n) {
+	if !node.Available || !slices.Contains(j.part.Nodes, n) || slices.Contains(j.ExcNodes, n) {
 		return false
 	}
 	points := []int64{t}
@@ -137,8 +137,9 @@ func fitsModel(s Snapshot, allocs []allocation, j modelJob, n int, t int64) bool
 	return true
 }
 
-// firstFitting returns the first k nodes of j's partition, by weight then
-// index, on which j fits from time t on.
+// firstFitting returns the k nodes of j's partition on which j fits from
+// time t on: all its required nodes, then the first others by weight then
+// index. It returns nil if a required node does not fit.
 func firstFitting(s Snapshot, allocs []allocation, j modelJob, t int64) []int {
 	candidates := slices.Clone(j.part.Nodes)
 	slices.SortFunc(candidates, func(a, b int) int {
@@ -146,11 +147,47 @@ func firstFitting(s Snapshot, allocs []allocation, j modelJob, t int64) []int {
 	})
 	var out []int
 	for _, n := range candidates {
-		if len(out) < j.nodes && fitsModel(s, allocs, j, n, t) {
+		if slices.Contains(j.ReqNodes, n) {
+			if !fitsModel(s, allocs, j, n, t) {
+				return nil
+			}
+			out = append(out, n)
+		}
+	}
+	for _, n := range candidates {
+		if len(out) < j.nodes && !slices.Contains(j.ReqNodes, n) && fitsModel(s, allocs, j, n, t) {
 			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// distinct is the set of values in list, sorted.
+func distinct(list []int) []int {
+	out := slices.Clone(list)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// nodeListOK: every required node is in the partition and not excluded.
+func nodeListOK(j modelJob) bool {
+	for _, n := range j.ReqNodes {
+		if !slices.Contains(j.part.Nodes, n) || slices.Contains(j.ExcNodes, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// allowedNodes counts the partition's nodes that are not excluded.
+func allowedNodes(j modelJob) int {
+	count := 0
+	for _, n := range distinct(j.part.Nodes) {
+		if !slices.Contains(j.ExcNodes, n) {
+			count++
+		}
+	}
+	return count
 }
 
 // candidateStarts are the times a job could first fit: now and every

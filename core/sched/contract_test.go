@@ -111,8 +111,12 @@ func cheapReason(s Snapshot, j modelJob) Reason {
 		return ReasonJobHeldAdmin
 	case j.EligibleTime > s.Now:
 		return ReasonBeginTime
+	case !nodeListOK(j):
+		return ReasonPartitionConfig
 	case j.part.MaxNodes > 0 && j.nodes > j.part.MaxNodes, j.nodes > len(j.part.Nodes):
 		return ReasonPartitionNodeLimit
+	case j.nodes > allowedNodes(j):
+		return ReasonPartitionConfig
 	case j.part.MaxTime > 0 && j.TimeLimit > j.part.MaxTime:
 		return ReasonPartitionTimeLimit
 	case !j.part.Up:
@@ -203,7 +207,11 @@ func checkJob(s Snapshot, o Options, plan Plan, j modelJob, out outcome) error {
 func canEverRunModel(s Snapshot, j modelJob) bool {
 	count := 0
 	for _, n := range j.part.Nodes {
-		if int64(s.Nodes[n].CPUs) >= j.cpus && s.Nodes[n].MemMB >= j.mem {
+		big := int64(s.Nodes[n].CPUs) >= j.cpus && s.Nodes[n].MemMB >= j.mem
+		if !big && slices.Contains(j.ReqNodes, n) {
+			return false
+		}
+		if big && !slices.Contains(j.ExcNodes, n) {
 			count++
 		}
 	}
@@ -268,6 +276,11 @@ func checkTiming(s Snapshot, o Options, plan Plan, j modelJob, out outcome) erro
 	for _, n := range nodes {
 		if !fitsModel(s, higher, j, n, at) {
 			return fmt.Errorf("does not fit node %d at %d", n, at)
+		}
+	}
+	for _, n := range j.ReqNodes {
+		if !slices.Contains(nodes, n) {
+			return fmt.Errorf("nodes %v at %d leave out required node %d", nodes, at, n)
 		}
 	}
 	fifoStart := !o.Backfill && out.start != nil

@@ -51,6 +51,14 @@ partition's MaxTime, else forever. A job fits a node at time T if it
 fits every timeline segment in [T, T+limit). Among the nodes that fit,
 Schedule takes the lowest Weight first, then the lowest index.
 
+A job may name required nodes (ReqNodes, sbatch -w) and excluded ones
+(ExcNodes, sbatch -x). It starts, or is reserved, only at a time when
+every required node fits, and gets those first, then as many preferred
+partition nodes as NumNodes asks for beyond them; excluded nodes are
+never candidates. A required node outside the partition, or also
+excluded, or exclusions that leave fewer nodes than NumNodes, give
+PartitionConfig.
+
 # Order and reasons
 
 Jobs are considered one at a time, in Slurm's order (sort_job_queue2):
@@ -59,8 +67,10 @@ SubmitTime, earlier first; then ID, lower first. For each job, in turn:
 
   - Checks that need no timeline come first. They give, in order:
     PartitionConfig (no such partition), JobHeldUser or JobHeldAdmin,
-    BeginTime (EligibleTime > Now), PartitionNodeLimit (NumNodes above
-    MaxNodes or above the partition's node count), PartitionTimeLimit
+    BeginTime (EligibleTime > Now), PartitionConfig (a required node
+    outside the partition or excluded), PartitionNodeLimit (NumNodes
+    above MaxNodes or above the partition's node count), PartitionConfig
+    (exclusions leave fewer nodes than NumNodes), PartitionTimeLimit
     (TimeLimit above MaxTime), PartitionDown. Such jobs block nothing and
     do not count against MaxJobTest.
   - Strict FIFO only: a job whose partition is blocked gets Priority.

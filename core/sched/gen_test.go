@@ -42,7 +42,7 @@ func genSnapshot(t *rapid.T) Snapshot {
 		})
 	}
 	s.Running = genRunning(t, s.Nodes)
-	s.Pending = genPending(t, len(s.Partitions))
+	s.Pending = genPending(t, len(s.Partitions), nodeCount)
 	return s
 }
 
@@ -93,7 +93,7 @@ func runningFits(nodes []Node, placed []RunningJob, job RunningJob) bool {
 	return true
 }
 
-func genPending(t *rapid.T, partitions int) []PendingJob {
+func genPending(t *rapid.T, partitions, nodes int) []PendingJob {
 	count := rapid.IntRange(0, 16).Draw(t, "pending")
 	ids := rapid.Permutation(idRange(count)).Draw(t, "ids")
 	out := make([]PendingJob, count)
@@ -114,9 +114,30 @@ func genPending(t *rapid.T, partitions int) []PendingJob {
 		if rapid.IntRange(0, 9).Draw(t, "begin") == 0 {
 			j.EligibleTime = rapid.SampledFrom([]int64{genNow - 1, genNow, genNow + 1, genNow + 30}).Draw(t, "eligible")
 		}
+		j.ReqNodes, j.ExcNodes = genNodeLists(t, nodes)
+		j.NumNodes = max(j.NumNodes, len(j.ReqNodes))
 		out[i] = j
 	}
 	return out
+}
+
+// genNodeLists gives some jobs required nodes (-w) and some excluded ones
+// (-x): distinct node indices of the cluster, so sometimes outside the
+// job's partition and sometimes both required and excluded.
+func genNodeLists(t *rapid.T, nodes int) (req, exc []int) {
+	pick := func(label string) []int {
+		if rapid.IntRange(0, 4).Draw(t, label) != 0 {
+			return nil
+		}
+		var out []int
+		for n := range nodes {
+			if rapid.IntRange(0, 3).Draw(t, label+" member") == 0 {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	return pick("required"), pick("excluded")
 }
 
 // genOffset returns one of a few common offsets, so that times often tie

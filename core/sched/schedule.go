@@ -60,6 +60,7 @@ type pass struct {
 	blocked []bool
 	frozen  []bool
 	search  searcher
+	marks   nodeMarks // scratch for candidates, made on first use
 	plan    Plan
 }
 
@@ -82,8 +83,12 @@ func newPass(s *Snapshot, o Options) *pass {
 type demand struct {
 	part  int
 	nodes int
-	req   request
-	dur   int64 // seconds, or forever
+	// cands are the nodes the job may get, its required ones first
+	// (see candidates).
+	cands    []int
+	required int
+	req      request
+	dur      int64 // seconds, or forever
 }
 
 // consider decides one job: start it now, reserve its earliest start, or
@@ -111,7 +116,8 @@ func (p *pass) consider(job *PendingJob) {
 }
 
 // precheck applies the checks that need no timeline, in Slurm's order:
-// partition, hold, begin time, partition limits, partition state.
+// partition, hold, begin time, node list, partition limits, partition
+// state.
 func (p *pass) precheck(job *PendingJob) (demand, Reason) {
 	if job.Partition < 0 || job.Partition >= len(p.snap.Partitions) {
 		return demand{}, ReasonPartitionConfig
@@ -127,6 +133,8 @@ func (p *pass) precheck(job *PendingJob) (demand, Reason) {
 		},
 		dur: effectiveLimit(job.TimeLimit, part.MaxTime),
 	}
+	cands, required, listOK := p.candidates(job, job.Partition)
+	d.cands, d.required, d.nodes = cands, required, max(d.nodes, required)
 	switch {
 	case job.Held && job.UserHold:
 		return d, ReasonJobHeldUser
@@ -134,9 +142,13 @@ func (p *pass) precheck(job *PendingJob) (demand, Reason) {
 		return d, ReasonJobHeldAdmin
 	case job.EligibleTime > p.snap.Now:
 		return d, ReasonBeginTime
+	case !listOK:
+		return d, ReasonPartitionConfig
 	case part.MaxNodes > 0 && d.nodes > part.MaxNodes,
 		d.nodes > len(p.partNodes[d.part]):
 		return d, ReasonPartitionNodeLimit
+	case d.nodes > len(d.cands):
+		return d, ReasonPartitionConfig // excluded nodes leave too few
 	case part.MaxTime > 0 && job.TimeLimit > part.MaxTime:
 		return d, ReasonPartitionTimeLimit
 	case !part.Up:
@@ -172,7 +184,7 @@ func (p *pass) tryStart(job *PendingJob, d demand) bool {
 	if p.opt.backfill {
 		return false
 	}
-	nodes := p.timeline.startNow(p.partNodes[d.part], d.nodes,
+	nodes := p.timeline.startNow(d.cands, d.required, d.nodes,
 		endOf(p.now, d.dur), d.req, p.frozen)
 	if nodes == nil {
 		return false
@@ -200,7 +212,7 @@ func (p *pass) start(job *PendingJob, d demand, nodes []int) {
 // that may be now, and the job starts; otherwise the job gets a
 // reservation there and blocks its partition.
 func (p *pass) reserve(job *PendingJob, d demand) {
-	start, nodes, ok := p.timeline.earliest(&p.search, p.partNodes[d.part],
+	start, nodes, ok := p.timeline.earliest(&p.search, d.cands, d.required,
 		d.nodes, d.req, d.dur, p.horizon)
 	if ok && start == p.now && p.opt.backfill {
 		p.start(job, d, nodes)
@@ -239,13 +251,16 @@ func (p *pass) claim(nodes []int, start int64, d demand) bool {
 	return true
 }
 
-// canEverRun reports whether enough partition nodes could hold the job if
-// they were idle and available.
+// canEverRun reports whether enough of the job's candidate nodes, its
+// required ones among them, could hold it if they were idle and
+// available.
 func (p *pass) canEverRun(d demand) bool {
 	count := 0
-	for _, n := range p.partNodes[d.part] {
+	for i, n := range d.cands {
 		if p.timeline.fitsIdle(n, d.req) {
 			count++
+		} else if i < d.required {
+			return false
 		}
 	}
 	return count >= d.nodes

@@ -17,18 +17,21 @@ type searcher struct {
 	intervals []interval
 	opens     []int64
 	closes    []int64
+	windows   []interval // start times open on every required node
+	scratch   []interval
 }
 
 // startNow picks k nodes from candidates, in candidate order, on which the
-// request fits from Now until end. Nodes marked in skip are passed over.
-// It returns nil if fewer than k nodes fit.
-func (t *timeline) startNow(candidates []int, k int, end int64, r request, skip []bool) []int {
+// request fits from Now until end; the first required candidates must all
+// be among them. Nodes marked in skip are passed over. It returns nil if
+// that is not possible.
+func (t *timeline) startNow(candidates []int, required, k int, end int64, r request, skip []bool) []int {
 	var chosen []int
-	for _, n := range candidates {
-		if !t.usable[n] || (skip != nil && skip[n]) {
-			continue
-		}
-		if !t.fitsDuring(n, t.now, end, r) {
+	for i, n := range candidates {
+		if !t.usable[n] || (skip != nil && skip[n]) || !t.fitsDuring(n, t.now, end, r) {
+			if i < required {
+				return nil
+			}
 			continue
 		}
 		chosen = append(chosen, n)
@@ -90,8 +93,9 @@ func appendRun(out []interval, n int, runStart, runEnd, dur int64) []interval {
 }
 
 // earliest finds the earliest start time, not after horizon, at which k of
-// the candidate nodes can each host the request for dur seconds, and the
-// first k such nodes in candidate order. ok is false if there is none.
+// the candidate nodes can each host the request for dur seconds, the first
+// required candidates among them, and the first k such nodes in candidate
+// order. ok is false if there is none.
 //
 // Every node contributes its intervals of feasible start times; the
 // earliest start is the first interval opening at which at least k
@@ -100,17 +104,31 @@ func appendRun(out []interval, n int, runStart, runEnd, dur int64) []interval {
 // closed at or before t. Starting now needs no sort: intervals never open
 // before now, so the first k nodes with an interval opening now win, and
 // the scan stops there.
-func (t *timeline) earliest(s *searcher, candidates []int, k int, r request,
+//
+// Required nodes (the first `required` candidates) restrict the start to
+// times at which every one of them is open: s.windows, the intersection of
+// their intervals, which the merge walk consults in increasing time.
+// Candidates come required first, so pick takes them first.
+func (t *timeline) earliest(s *searcher, candidates []int, required, k int, r request,
 	dur, horizon int64) (start int64, chosen []int, ok bool) {
 	s.intervals = s.intervals[:0]
 	openNow := 0
-	for _, n := range candidates {
+	requiredNow := true // every required candidate so far can start now
+	for i, n := range candidates {
 		if !t.usable[n] {
+			if i < required {
+				return 0, nil, false
+			}
 			continue
 		}
 		first := len(s.intervals)
 		s.intervals = t.feasibleStarts(n, r, dur, horizon, s.intervals)
-		if len(s.intervals) > first && s.intervals[first].lo == t.now {
+		if i < required && len(s.intervals) == first {
+			return 0, nil, false // a required node never fits in the window
+		}
+		opensNow := len(s.intervals) > first && s.intervals[first].lo == t.now
+		requiredNow = requiredNow && (opensNow || i >= required)
+		if opensNow && requiredNow {
 			openNow++
 			if openNow == k {
 				return t.now, s.pick(t.now, k), true
@@ -119,6 +137,12 @@ func (t *timeline) earliest(s *searcher, candidates []int, k int, r request,
 	}
 	if len(s.intervals) < k {
 		return 0, nil, false
+	}
+	if required > 0 {
+		s.windows = s.requiredWindows(required)
+		if len(s.windows) == 0 {
+			return 0, nil, false
+		}
 	}
 	s.opens, s.closes = s.opens[:0], s.closes[:0]
 	for _, iv := range s.intervals {
@@ -129,7 +153,7 @@ func (t *timeline) earliest(s *searcher, candidates []int, k int, r request,
 	}
 	slices.Sort(s.opens)
 	slices.Sort(s.closes)
-	closed := 0
+	closed, w := 0, 0
 	for i := 0; i < len(s.opens); {
 		at := s.opens[i]
 		for i < len(s.opens) && s.opens[i] == at {
@@ -137,6 +161,17 @@ func (t *timeline) earliest(s *searcher, candidates []int, k int, r request,
 		}
 		for closed < len(s.closes) && s.closes[closed] <= at {
 			closed++
+		}
+		if required > 0 {
+			for w < len(s.windows) && s.windows[w].hi < at {
+				w++
+			}
+			if w == len(s.windows) {
+				return 0, nil, false
+			}
+			if at < s.windows[w].lo {
+				continue
+			}
 		}
 		if i-closed >= k {
 			return at, s.pick(at, k), true
@@ -158,4 +193,49 @@ func (s *searcher) pick(at int64, k int) []int {
 		}
 	}
 	return chosen
+}
+
+// requiredWindows intersects the intervals of the first `required`
+// candidates: the start times at which all of them fit. It relies on
+// s.intervals holding each node's intervals together, in increasing time,
+// nodes in candidate order, and every required node having at least one.
+func (s *searcher) requiredWindows(required int) []interval {
+	windows := s.windows[:0]
+	node, at := -1, 0
+	for seen := 0; at < len(s.intervals); {
+		n := s.intervals[at].node
+		end := at
+		for end < len(s.intervals) && s.intervals[end].node == n {
+			end++
+		}
+		if node == -1 {
+			windows = append(windows, s.intervals[at:end]...)
+			node = n
+		} else {
+			s.scratch = intersect(s.scratch[:0], windows, s.intervals[at:end])
+			windows = append(windows[:0], s.scratch...)
+		}
+		at = end
+		if seen++; seen == required {
+			break
+		}
+	}
+	return windows
+}
+
+// intersect appends to out the overlaps of two sorted lists of disjoint
+// closed intervals.
+func intersect(out, a, b []interval) []interval {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		lo, hi := max(a[i].lo, b[j].lo), min(a[i].hi, b[j].hi)
+		if lo <= hi {
+			out = append(out, interval{node: -1, lo: lo, hi: hi})
+		}
+		if a[i].hi < b[j].hi {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
 }

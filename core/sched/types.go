@@ -80,6 +80,15 @@ type PendingJob struct {
 	UserHold bool
 	// EligibleTime is the job's begin time: it may not start before it.
 	EligibleTime int64
+	// ReqNodes must all be among the job's nodes (sbatch -w); the job
+	// starts only when every one of them fits, and gets other partition
+	// nodes only when NumNodes asks for more. ExcNodes are never given to
+	// it (sbatch -x). Node indices; a duplicate counts once. A required
+	// node that is out of range, outside the partition or also excluded
+	// makes the job unrunnable (ReasonPartitionConfig); an out-of-range
+	// excluded node is ignored.
+	ReqNodes []int
+	ExcNodes []int
 }
 
 // RunningJob is a job holding resources on nodes.

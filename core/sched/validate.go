@@ -106,6 +106,12 @@ func validatePending(s *Snapshot) error {
 		case !validTime(j.TimeLimit) || !validTime(j.SubmitTime) || !validTime(j.EligibleTime):
 			err = fmt.Errorf("TimeLimit %d, SubmitTime %d or EligibleTime %d outside [0, %d]",
 				j.TimeLimit, j.SubmitTime, j.EligibleTime, int64(MaxUnixTime))
+		case len(j.ReqNodes) > j.NumNodes:
+			err = fmt.Errorf("%d required nodes but NumNodes %d", len(j.ReqNodes), j.NumNodes)
+		default:
+			if err = validateNodeList(s, j.ReqNodes); err == nil {
+				err = validateNodeList(s, j.ExcNodes)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("pending job %d (index %d): %w", j.ID, i, err)
