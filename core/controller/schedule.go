@@ -63,7 +63,7 @@ func snapshotForScheduler(sm *state.Machine, now int64, waiting []pendingVerdict
 				ID: uint32(j.ID), Priority: j.Priority, SubmitTime: j.SubmitTime, Partition: j.Partition,
 				NumNodes: j.Spec.NumNodes, CPUsPerNode: j.CPUsPerNode, MemPerNodeMB: j.MemPerNode,
 				TimeLimit: j.TimeLimit, Exclusive: j.Spec.Exclusive, Held: j.Spec.Hold, UserHold: j.Spec.Hold,
-				EligibleTime: j.Spec.BeginTime,
+				EligibleTime: j.Spec.BeginTime, ReqNodes: j.Spec.ReqNodes, ExcNodes: j.Spec.ExcNodes,
 			})
 		}
 		return true

@@ -64,7 +64,7 @@ func failed(e *Error) Result { return Result{Err: e} }
 // resources resolves a spec into per-node CPUs and memory, as Slurm lays out
 // tasks evenly over the requested nodes.
 func resources(s *JobSpec) (nodes, cpusPerNode int, memPerNode int64) {
-	nodes = max(s.NumNodes, 1)
+	nodes = max(s.NumNodes, 1, len(s.ReqNodes))
 	tasks := max(s.NumTasks, nodes)
 	cpt := max(s.CPUsPerTask, 1)
 	cpusPerNode = (tasks*cpt + nodes - 1) / nodes
@@ -115,9 +115,17 @@ func (m *Machine) validateSpec(s *JobSpec) (part int, limit int64, e *Error) {
 	if p.MaxNodes > 0 && nodes > p.MaxNodes {
 		return 0, 0, reject(ErrNodeConfigUnavail, "Node count specification invalid")
 	}
+	if e := m.validateNodeLists(s, p); e != nil {
+		return 0, 0, e
+	}
 	fit := 0
 	for _, n := range p.Nodes {
-		if m.nodes[n].CPUs >= cpus && m.nodes[n].MemMB >= mem {
+		big := m.nodes[n].CPUs >= cpus && m.nodes[n].MemMB >= mem
+		if !big && slices.Contains(s.ReqNodes, n) {
+			fit = -1 // a required node too small for the job
+			break
+		}
+		if big && !slices.Contains(s.ExcNodes, n) {
 			fit++
 		}
 	}
@@ -182,7 +190,7 @@ func (m *Machine) applySubmit(c Submit) Result {
 	if len(spec.Dependencies) == 0 {
 		spec.DependAny = false
 	}
-	spec.NumNodes = max(spec.NumNodes, 1)
+	spec.NumNodes = max(spec.NumNodes, 1, len(spec.ReqNodes))
 	tasks := spec.ArrayTasks
 	spec.ArrayTasks = nil
 	first := m.nextID
@@ -195,6 +203,7 @@ func (m *Machine) applySubmit(c Submit) Result {
 		j.Spec.Env = slices.Clone(spec.Env) // records never share backing arrays
 		j.Spec.Argv = slices.Clone(spec.Argv)
 		j.Spec.Dependencies = slices.Clone(spec.Dependencies)
+		j.Spec.ReqNodes, j.Spec.ExcNodes = slices.Clone(spec.ReqNodes), slices.Clone(spec.ExcNodes)
 		if spec.Exclusive {
 			j.CPUsPerNode, j.MemPerNode = cpus, mem // the hold widens to the whole node at start
 		}
@@ -339,7 +348,7 @@ func (m *Machine) applyUpdate(c Update) Result {
 	}
 	if pending {
 		_, j.CPUsPerNode, j.MemPerNode = resources(&spec)
-		spec.NumNodes = max(spec.NumNodes, 1)
+		spec.NumNodes = max(spec.NumNodes, 1, len(spec.ReqNodes))
 	}
 	j.Spec, j.Partition, j.TimeLimit = spec, part, limit
 	j.Priority = m.priority(j)

@@ -57,6 +57,10 @@ func (m *Machine) Check() error {
 		if err := checkSteps(j); err != nil {
 			return err
 		}
+		if len(j.Spec.ReqNodes) > j.Spec.NumNodes || (len(j.Nodes) > 0 && !honorsNodeLists(&j.Spec, j.Nodes)) {
+			return fmt.Errorf("job %d: nodes %v, %d wanted, do not honor required %v and excluded %v",
+				id, j.Nodes, j.Spec.NumNodes, j.Spec.ReqNodes, j.Spec.ExcNodes)
+		}
 		cur := JobAttempt{j.ID, j.Attempt}
 		switch {
 		case j.Running():

@@ -278,6 +278,8 @@ func encodeSpec(w *writer, s *JobSpec) {
 	w.str(s.StdIn)
 	w.bool(s.OpenAppend)
 	w.str(s.SubmitHost)
+	w.ints(s.ReqNodes)
+	w.ints(s.ExcNodes)
 }
 
 func decodeSpec(r *reader) JobSpec {
@@ -306,6 +308,8 @@ func decodeSpec(r *reader) JobSpec {
 	s.StdIn = r.str()
 	s.OpenAppend = r.bool()
 	s.SubmitHost = r.str()
+	s.ReqNodes = r.ints()
+	s.ExcNodes = r.ints()
 	return s
 }
 

@@ -123,8 +123,11 @@ func (m *Machine) freeNodeSlot() (int, bool) {
 	}
 	referenced := make(map[int]bool)
 	for _, id := range m.order {
-		for _, n := range m.jobs[id].Nodes {
-			referenced[n] = true
+		j := m.jobs[id]
+		for _, list := range [3][]int{j.Nodes, j.Spec.ReqNodes, j.Spec.ExcNodes} {
+			for _, n := range list {
+				referenced[n] = true
+			}
 		}
 	}
 	for i := range m.nodes {

@@ -73,6 +73,21 @@ func (m *Machine) canPlace(j *Job, nodes []int, now int64) bool {
 			return false
 		}
 	}
+	return honorsNodeLists(&j.Spec, nodes)
+}
+
+// honorsNodeLists: nodes include every required node and no excluded one.
+func honorsNodeLists(s *JobSpec, nodes []int) bool {
+	for _, n := range s.ReqNodes {
+		if !slices.Contains(nodes, n) {
+			return false
+		}
+	}
+	for _, n := range nodes {
+		if _, excluded := slices.BinarySearch(s.ExcNodes, n); excluded {
+			return false
+		}
+	}
 	return true
 }
 

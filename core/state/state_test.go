@@ -43,6 +43,9 @@ func genSpec(t *rapid.T) JobSpec {
 			return Dependency{Type: DependType(rapid.IntRange(0, 5).Draw(t, "dtype")), Job: JobID(rapid.IntRange(0, 12).Draw(t, "djob"))}
 		}), 0, 2).Draw(t, "deps"),
 		DependAny: rapid.Bool().Draw(t, "depany"),
+		// Mostly none; sometimes nodes out of range or out of order.
+		ReqNodes: rapid.SliceOfN(rapid.IntRange(-1, 4), 0, 2).Draw(t, "req"),
+		ExcNodes: rapid.SliceOfN(rapid.IntRange(-1, 4), 0, 2).Draw(t, "exc"),
 		// Mostly no array; sometimes a valid one, sometimes ids out of
 		// order or above MaxArraySize (testCluster's is 8).
 		ArrayTasks: rapid.SliceOfN(rapid.Uint32Range(0, 9), 0, 4).Draw(t, "array"),

@@ -73,6 +73,11 @@ type JobSpec struct {
 	// any one when DependAny (sbatch --dependency with "?").
 	Dependencies []Dependency
 	DependAny    bool
+	// ReqNodes are nodes the job must get (sbatch -w), ExcNodes nodes it
+	// must not get (sbatch -x): node indexes, strictly increasing.
+	// NumNodes is at least len(ReqNodes) once submitted.
+	ReqNodes []int
+	ExcNodes []int
 	// ArrayTasks, when not empty, makes the submit a job array: one job
 	// per task id, strictly increasing, each below MaxArraySize (see
 	// array.go). The created task records do not carry the list.
