@@ -37,6 +37,7 @@ func TestJobs(t *testing.T) {
 	t.Run("srun-multi-node", func(t *testing.T) { srunMultiNode(t, j) })
 	t.Run("steps-in-batch", func(t *testing.T) { stepsInBatch(t, j) })
 	t.Run("salloc", func(t *testing.T) { sallocThenSrun(t, j) })
+	t.Run("node-lists", func(t *testing.T) { nodeLists(t, j) })
 	t.Run("scancel-signal", func(t *testing.T) { signalRunningJob(t, j) })
 	t.Run("step-of-another-user", func(t *testing.T) { stepOfAnotherUser(t, j) })
 	t.Run("time-limit", func(t *testing.T) { timeLimited(t) })

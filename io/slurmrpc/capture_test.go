@@ -3,6 +3,7 @@ package slurmrpc
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -303,5 +304,42 @@ func TestSdiagAsCaptured(t *testing.T) {
 	// The reply re-encodes as the client unpacks it.
 	if _, err := slurmproto.EncodeBody(slurmproto.ResponseStatsInfo, st); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNodeListsAsCaptured: a job submitted with -w n001 carries the
+// required node list as slurmctld sent job 13's (`sbatch -w n001`), and
+// -x its excluded nodes the same way.
+func TestNodeListsAsCaptured(t *testing.T) {
+	h := startServer(t, nil)
+	d := sbatchDesc(t)
+	d.ReqNodes, d.ExcNodes = slurmproto.S("n001"), slurmproto.S("n003,n002")
+	typ, body := h.submit(0, d)
+	if typ != slurmproto.ResponseSubmitBatchJob {
+		t.Fatalf("submit with -w n001 -x n003,n002: %v %+v", typ, body)
+	}
+	id := body.(*slurmproto.SubmitBatchJobResponse).JobID
+	j := h.be.job(state.JobID(id))
+	if !slices.Equal(j.Spec.ReqNodes, []int{0}) || !slices.Equal(j.Spec.ExcNodes, []int{1, 2}) {
+		t.Fatalf("spec node lists: required %v excluded %v", j.Spec.ReqNodes, j.Spec.ExcNodes)
+	}
+	_, body = h.call(0, 0, slurmproto.RequestJobInfo, captured(t, "squeue.0.2003"))
+	var got *slurmproto.JobInfo
+	for i, r := range body.(*slurmproto.JobInfoResponse).Jobs {
+		if r.JobID == id {
+			got = &body.(*slurmproto.JobInfoResponse).Jobs[i]
+		}
+	}
+	wantAll, _ := slurmproto.DecodeBody(slurmproto.ResponseJobInfo, captured(t, "squeue.1.2004"))
+	for _, w := range wantAll.(*slurmproto.JobInfoResponse).Jobs {
+		if w.JobID != 13 {
+			continue
+		}
+		if got == nil || got.ReqNodes != w.ReqNodes || got.ReqNodeInx != w.ReqNodeInx {
+			t.Errorf("required nodes %+v, captured %q %+v", got, w.ReqNodes.String(), w.ReqNodeInx)
+		}
+	}
+	if got != nil && (got.ExcNodes.String() != "n[002-003]" || !slices.Equal(got.ExcNodeInx.Indices(), []uint32{1, 2})) {
+		t.Errorf("excluded nodes %q %v", got.ExcNodes.String(), got.ExcNodeInx.Indices())
 	}
 }

@@ -367,6 +367,8 @@ func (c *jobContext) jobRecord(j *state.Job) slurmproto.JobInfo {
 		r.JobState |= slurmproto.JobCompleting
 	}
 	c.fillTimes(&r, j, expected)
+	r.ReqNodes, r.ReqNodeInx = nodeSet(c.nodeNames, j.Spec.ReqNodes)
+	r.ExcNodes, r.ExcNodeInx = nodeSet(c.nodeNames, j.Spec.ExcNodes)
 	if len(j.Nodes) > 0 {
 		r.Nodes, r.NodeInx = nodeSet(c.nodeNames, j.Nodes)
 		if j.Nodes[0] >= 0 && j.Nodes[0] < len(c.nodeNames) {

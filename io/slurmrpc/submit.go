@@ -51,6 +51,9 @@ func (s *Server) submitJob(r *request, d *slurmproto.JobDesc, batch bool) (msg.C
 	s.Backend.Read(func(v View) { opts = v.State.Options() })
 	operator := r.id.UID == 0 || r.id.UID == opts.SlurmUID
 	spec, serr := jobSpec(d, r.id, operator, opts, batch)
+	if serr == nil {
+		serr = s.nodeListSpec(&spec, d)
+	}
 	if serr != nil {
 		return msg.ClientReply{}, spec, serr.reply(), false
 	}
@@ -288,8 +291,6 @@ func checkUnsupported(d *slurmproto.JobDesc) *submitError {
 		{d.BatchFeatures, "--batch"},
 		{d.Clusters, "--clusters"},
 		{d.Container, "--container"},
-		{d.ReqNodes, "--nodelist"},
-		{d.ExcNodes, "--exclude"},
 		{d.Account, "accounts (--account)"},
 		{d.QOS, "QOS (--qos)"},
 		{d.Reservation, "reservations (--reservation)"},
