@@ -80,8 +80,12 @@ func (c *checker) onApply(id uint64) func(uint64, state.Command, state.Result, *
 			c.w.rec.onApply(id, index, cmd, sm)
 		}
 		for _, a := range res.Launch {
-			for _, n := range sm.Job(a.ID).Nodes {
+			j := sm.Job(a.ID)
+			for _, n := range j.Nodes {
 				c.committed[allocKey{a, n}] = true
+			}
+			if len(j.Spec.ReqNodes) > 0 || len(j.Spec.ExcNodes) > 0 {
+				c.sometimes("sched.node_list_started") // state.Check asserts the lists were honored
 			}
 			for old := uint32(0); old < a.Attempt; old++ {
 				if held := sm.HeldBy(state.JobAttempt{ID: a.ID, Attempt: old}); len(held) > 0 {

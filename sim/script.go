@@ -10,6 +10,7 @@ import (
 
 	"github.com/flurm/flurm/core/conf"
 	"github.com/flurm/flurm/core/controller"
+	"github.com/flurm/flurm/core/hostlist"
 	"github.com/flurm/flurm/core/msg"
 	"github.com/flurm/flurm/core/state"
 )
@@ -294,6 +295,13 @@ func (s *Script) submit(a argSet) (string, error) {
 		if spec.ArrayTasks, err = state.ParseArray(strings.Join(tasks, ","), state.DefaultMaxArraySize); err != nil {
 			return "", fmt.Errorf("array: %v", err)
 		}
+	}
+	// w=n[1-2] and x=n3: sbatch --nodelist and --exclude.
+	if spec.ReqNodes, err = s.nodeList(a.str("w", "")); err != nil {
+		return "", fmt.Errorf("w: %v", err)
+	}
+	if spec.ExcNodes, err = s.nodeList(a.str("x", "")); err != nil {
+		return "", fmt.Errorf("x: %v", err)
 	}
 	c := s.clientFor(a)
 	var seqs []uint64
@@ -685,4 +693,26 @@ func (s *Script) checkNow() (string, error) {
 		lines = append(lines, "live replicas agree")
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// nodeList resolves a host list of the world's node names to sorted node
+// indexes, as the wire layer does for sbatch -w and -x.
+func (s *Script) nodeList(expr string) ([]int, error) {
+	if expr == "" {
+		return nil, nil
+	}
+	names, err := hostlist.Expand(expr)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, name := range names {
+		i := slices.IndexFunc(s.w.nodes, func(p *nodeProc) bool { return p.name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("no node %q", name)
+		}
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

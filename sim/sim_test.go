@@ -139,6 +139,7 @@ var mustHappen = []string{
 	"job.RUNNING->COMPLETED", "job.RUNNING->FAILED", "job.RUNNING->TIMEOUT", "job.RUNNING->CANCELLED",
 	"job.PENDING->CANCELLED", "job.RUNNING->PENDING", "job.RUNNING->NODE_FAIL",
 	"job.zombie_concurrent_with_requeue", "agent.refused_stale_term", "sched.stale_placement_skipped",
+	"sched.node_list_started",
 }
 
 func checkCoverage(t *testing.T, total map[string]int) {

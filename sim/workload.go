@@ -98,6 +98,16 @@ func (w *World) randomSpec(r *rng, c *client) state.JobSpec {
 		s.BeginTime = (epoch + dur(w.opts.SafetyDuration)/2) / 1e9
 	}
 	s.Script = fmt.Sprintf("#!sim run=%d exit=%d", run, exit)
+	switch {
+	case r.chance(0.05): // sbatch -w: one node of the job's partition
+		n := r.intn(len(w.nodes))
+		if s.Partition == "short" {
+			n -= n % 3 // short holds every third node (run.go)
+		}
+		s.ReqNodes = []int{n}
+	case r.chance(0.03): // sbatch -x: a node to keep off
+		s.ExcNodes = []int{r.intn(len(w.nodes))}
+	}
 	return s
 }
 

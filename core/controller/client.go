@@ -58,7 +58,8 @@ func (c *Controller) toCommand(m msg.ClientRequest) (state.Command, *state.Error
 		return state.Cancel{ID: op.ID, Time: now, UID: m.UID, Array: op.Array}, nil
 	case msg.OpUpdate:
 		return state.Update{ID: op.ID, Time: now, UID: m.UID, TimeLimit: op.TimeLimit, Priority: op.Priority,
-			Nice: op.Nice, Hold: op.Hold, NumNodes: op.NumNodes, Partition: op.Partition, Name: op.Name}, nil
+			Nice: op.Nice, Hold: op.Hold, NumNodes: op.NumNodes, Partition: op.Partition, Name: op.Name,
+			ReqNodes: op.ReqNodes, ExcNodes: op.ExcNodes}, nil
 	case msg.OpRequeue:
 		return state.Requeue{ID: op.ID, Time: now, UID: m.UID}, nil
 	case msg.OpNodeAdmin:

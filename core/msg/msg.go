@@ -73,6 +73,10 @@ type OpUpdate struct {
 	NumNodes  *int
 	Partition *string
 	Name      *string
+	// ReqNodes and ExcNodes replace a pending job's node lists (sorted
+	// node indexes; empty clears).
+	ReqNodes *[]int
+	ExcNodes *[]int
 }
 
 // OpRequeue requeues a running job.

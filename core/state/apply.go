@@ -302,7 +302,7 @@ func (m *Machine) applyUpdate(c Update) Result {
 	}
 	op := m.isOperator(c.UID)
 	pending := j.State == JobPending
-	if (c.Partition != nil || c.NumNodes != nil || c.Hold != nil) && !pending {
+	if (c.Partition != nil || c.NumNodes != nil || c.Hold != nil || c.ReqNodes != nil || c.ExcNodes != nil) && !pending {
 		return failed(reject(ErrJobNotPending, "Job is no longer pending execution"))
 	}
 	if c.Priority != nil && !op {
@@ -338,6 +338,18 @@ func (m *Machine) applyUpdate(c Update) Result {
 	}
 	if c.Priority != nil {
 		spec.Priority = *c.Priority
+	}
+	if c.ReqNodes != nil {
+		spec.ReqNodes = slices.Clip(slices.Clone(*c.ReqNodes)) // an empty list clears
+		if len(spec.ReqNodes) == 0 {
+			spec.ReqNodes = nil
+		}
+	}
+	if c.ExcNodes != nil {
+		spec.ExcNodes = slices.Clip(slices.Clone(*c.ExcNodes))
+		if len(spec.ExcNodes) == 0 {
+			spec.ExcNodes = nil
+		}
 	}
 	part, limit, e := m.validateSpec(&spec)
 	if e != nil {

@@ -68,6 +68,8 @@ type Update struct {
 	Partition *string
 	NumNodes  *int
 	Hold      *bool
+	ReqNodes  *[]int // scontrol update ReqNodeList=: a pending job's new list
+	ExcNodes  *[]int
 }
 
 // Requeue sends a running job back to pending with a new attempt
@@ -334,7 +336,7 @@ func (c Update) encode(w *writer) {
 	w.uvarint(uint64(c.UID))
 	var mask uint64
 	for i, present := range []bool{c.TimeLimit != nil, c.Priority != nil, c.Nice != nil,
-		c.Name != nil, c.Partition != nil, c.NumNodes != nil, c.Hold != nil} {
+		c.Name != nil, c.Partition != nil, c.NumNodes != nil, c.Hold != nil, c.ReqNodes != nil, c.ExcNodes != nil} {
 		if present {
 			mask |= 1 << i
 		}
@@ -361,12 +363,18 @@ func (c Update) encode(w *writer) {
 	if c.Hold != nil {
 		w.bool(*c.Hold)
 	}
+	if c.ReqNodes != nil {
+		w.ints(*c.ReqNodes)
+	}
+	if c.ExcNodes != nil {
+		w.ints(*c.ExcNodes)
+	}
 }
 
 func decodeUpdate(r *reader) Update {
 	c := Update{ID: JobID(r.u32()), Time: r.varint(), UID: r.u32()}
 	mask := r.uvarint()
-	if mask >= 1<<7 {
+	if mask >= 1<<9 {
 		r.fail("unknown update fields %#x", mask)
 		return c
 	}
@@ -397,6 +405,14 @@ func decodeUpdate(r *reader) Update {
 	if mask&(1<<6) != 0 {
 		v := r.bool()
 		c.Hold = &v
+	}
+	if mask&(1<<7) != 0 {
+		v := r.ints()
+		c.ReqNodes = &v
+	}
+	if mask&(1<<8) != 0 {
+		v := r.ints()
+		c.ExcNodes = &v
 	}
 	return c
 }

@@ -6,12 +6,12 @@ import "slices"
 // resolves names; the state machine checks what only it can know: that
 // the nodes exist and that the required ones are in the job's partition.
 
-// ErrRequestedNodesNotInPartition is slurmctld's answer to -w naming a node
-// outside the job's partition (ESLURM_REQUESTED_NODES_NOT_IN_PARTITION).
-const ErrRequestedNodesNotInPartition ErrCode = 2033
-
 // validateNodeLists checks s's required and excluded nodes against the node
-// table and partition p.
+// table and partition p, answering as slurmctld 22.05 does: lists that
+// overlap are ESLURM_INVALID_NODE_NAME (_job_create), a required node
+// outside the partition ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE
+// (select_nodes; ESLURM_REQUESTED_NODES_NOT_IN_PARTITION needs
+// EnforcePartLimits, which FLURM does not read).
 func (m *Machine) validateNodeLists(s *JobSpec, p *Partition) *Error {
 	for _, list := range [2][]int{s.ReqNodes, s.ExcNodes} {
 		if len(list) > MaxNodesPerJob {
@@ -28,10 +28,10 @@ func (m *Machine) validateNodeLists(s *JobSpec, p *Partition) *Error {
 	}
 	for _, n := range s.ReqNodes {
 		if _, excluded := slices.BinarySearch(s.ExcNodes, n); excluded {
-			return reject(ErrNodeConfigUnavail, "Requested node configuration is not available")
+			return reject(ErrInvalidNodeName, "Job's required and excluded node lists overlap")
 		}
 		if !slices.Contains(p.Nodes, n) {
-			return reject(ErrRequestedNodesNotInPartition, "Requested nodes not in this partition")
+			return reject(ErrNodeConfigUnavail, "Requested node configuration is not available")
 		}
 	}
 	return nil

@@ -78,6 +78,14 @@ func genCommand(t *rapid.T, n int, now int64) Command {
 			v := rapid.IntRange(0, 3).Draw(t, "nnv")
 			u.NumNodes = &v
 		}
+		if rapid.IntRange(0, 3).Draw(t, "req?") == 0 {
+			v := rapid.SliceOfN(rapid.IntRange(-1, n), 0, 2).Draw(t, "reqv")
+			u.ReqNodes = &v
+		}
+		if rapid.IntRange(0, 3).Draw(t, "exc?") == 0 {
+			v := rapid.SliceOfN(rapid.IntRange(-1, n), 0, 2).Draw(t, "excv")
+			u.ExcNodes = &v
+		}
 		return u
 	case 4:
 		return Requeue{ID: id, Time: now, UID: uid}

@@ -1,6 +1,7 @@
 package slurmrpc
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/flurm/flurm/core/hostlist"
@@ -121,8 +122,41 @@ func (c *jobContext) nodesNotAvail(j *state.Job, reason uint16) (string, bool) {
 	default:
 		return "", false
 	}
+	if len(j.Spec.ReqNodes) > 0 || len(j.Spec.ExcNodes) > 0 {
+		return c.nodeListNotAvail(j)
+	}
 	pa := c.partAvail[j.Partition]
 	if pa.unavailable == "" || pa.available >= max(j.Spec.NumNodes, 1) {
+		return "", false
+	}
+	return "ReqNodeNotAvail, UnavailableNodes:" + pa.unavailable, true
+}
+
+// nodeListNotAvail is nodesNotAvail for a job with -w or -x: it waits on
+// unusable nodes when one of its required nodes is unusable, or when its
+// usable, not excluded partition nodes are too few. slurmctld then lists
+// the unusable required nodes, or without -w the partition's unusable
+// nodes, excluded ones included (select_nodes).
+func (c *jobContext) nodeListNotAvail(j *state.Job) (string, bool) {
+	nodes := c.v.State.Nodes()
+	part := c.v.State.Partitions()[j.Partition]
+	var reqDown []string
+	for _, n := range j.Spec.ReqNodes {
+		if n >= 0 && n < len(nodes) && !nodes[n].Available() {
+			reqDown = append(reqDown, nodes[n].Name)
+		}
+	}
+	if len(reqDown) > 0 {
+		return "ReqNodeNotAvail, UnavailableNodes:" + hostlist.Compress(reqDown), true
+	}
+	usable := 0
+	for _, n := range part.Nodes {
+		if _, excluded := slices.BinarySearch(j.Spec.ExcNodes, n); !excluded && n >= 0 && n < len(nodes) && nodes[n].Available() {
+			usable++
+		}
+	}
+	pa := c.partAvail[j.Partition]
+	if pa.unavailable == "" || usable >= max(j.Spec.NumNodes, 1) {
 		return "", false
 	}
 	return "ReqNodeNotAvail, UnavailableNodes:" + pa.unavailable, true

@@ -251,6 +251,23 @@ func handleUpdateJob(s *Server, r *request) reply {
 		op.NumNodes = &n
 		rest.MinNodes, rest.MaxNodes = blank.MinNodes, blank.MaxNodes
 	}
+	for _, l := range []struct {
+		in  slurmproto.Str
+		out **[]int
+		cut *slurmproto.Str
+	}{{d.ReqNodes, &op.ReqNodes, &rest.ReqNodes}, {d.ExcNodes, &op.ExcNodes, &rest.ExcNodes}} {
+		expr, set := l.in.Get()
+		if !set {
+			continue
+		}
+		var nodes []int
+		var serr *submitError
+		s.Backend.Read(func(v View) { nodes, serr = resolveNodes(v.State, expr) })
+		if serr != nil {
+			return serr.reply()
+		}
+		*l.out, *l.cut = &nodes, slurmproto.Str{} // "" clears the list
+	}
 	if !reflect.DeepEqual(rest, blank) {
 		return rcReply(rcNotSupported)
 	}
