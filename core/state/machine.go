@@ -168,6 +168,34 @@ func (n *Node) removeHold(a JobAttempt) bool {
 	return false
 }
 
+// regrowHolds gives the holds of node n that are smaller than their job's
+// hold size what has become free, in (job, attempt) order. A registration
+// cuts holds to the node's capacity: it may list an attempt whose end was
+// already recorded (a restarted node daemon adopts its launch records
+// before it delivers the exits it found), and that attempt's hold crowds
+// the later ones. Once that attempt's end arrives again, the others must
+// grow back to what their processes use, or the node looks emptier than
+// it is and is sent work its daemon must refuse. A hold may then be larger
+// than what an old attempt really used (its job was resized since), which
+// errs on the side of the node's daemon.
+func (m *Machine) regrowHolds(n int) {
+	node := &m.nodes[n]
+	for i := range node.Holds {
+		h := &node.Holds[i]
+		j := m.jobs[h.ID]
+		if j == nil {
+			continue
+		}
+		wantCPUs, wantMem := j.HoldSize(node)
+		if h.CPUs >= wantCPUs && h.MemMB >= wantMem {
+			continue
+		}
+		usedCPUs, usedMem := node.AllocCPUs()
+		h.CPUs = max(h.CPUs, min(wantCPUs, h.CPUs+node.CPUs-usedCPUs))
+		h.MemMB = max(h.MemMB, min(wantMem, h.MemMB+node.MemMB-usedMem))
+	}
+}
+
 func (n *Node) hasHold(a JobAttempt) bool {
 	for _, h := range n.Holds {
 		if h.JobAttempt == a {

@@ -100,6 +100,7 @@ func (m *Machine) applyProcEnded(c ProcEnded) Result {
 		return failed(reject(ErrStale, "node %s holds nothing for %v", node.Name, c.Job))
 	}
 	node.removeHold(c.Job)
+	m.regrowHolds(c.Node)
 	r := Result{Job: c.Job.ID}
 	j := m.jobs[c.Job.ID]
 	if j == nil || j.Attempt != c.Job.Attempt || !j.Running() || j.Nodes[0] != c.Node {
@@ -226,6 +227,7 @@ func (m *Machine) applyRegister(c Register) Result {
 				r.Kill = append(r.Kill, jr.Kill...)
 			}
 		}
+		m.regrowHolds(c.Node)
 	}
 	// A node that stays down (set down by an administrator, or
 	// ReturnToService=0) holds nothing: it gets no work, and its processes

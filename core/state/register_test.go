@@ -61,3 +61,42 @@ func TestProcEndedOutOfMemory(t *testing.T) {
 		t.Errorf("decode %+v %v", c, err)
 	}
 }
+
+// A registration that still lists an attempt whose end was already
+// recorded (a restarted daemon adopts its launch records before it
+// delivers the exits it found) fills the node with that attempt's hold, so
+// the holds after it are cut short. Once the end arrives again, they must
+// grow back: found by the simulator, where the controller then placed
+// jobs its node daemon had to refuse as overcommitted.
+func TestShrunkHoldsGrowBack(t *testing.T) {
+	m, err := New(testCluster(1)) // one node, 4 CPUs
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := func(c Command) Result {
+		t.Helper()
+		r := m.Apply(c)
+		if r.Err != nil {
+			t.Fatalf("%T: %v", c, r.Err)
+		}
+		return r
+	}
+	apply(Register{Node: 0, Time: 1, CPUs: 4, MemMB: 8000, Incarnation: 1})
+	var ids []JobID
+	for _, cpus := range []int{2, 2, 1} {
+		ids = append(ids, apply(Submit{Time: 2, Spec: JobSpec{CPUsPerTask: cpus, Script: "x"}}).Job)
+	}
+	apply(Start{Time: 3, Term: 1, Allocs: []Alloc{{ID: ids[0], Nodes: []int{0}}}})
+	apply(ProcEnded{Node: 0, Job: JobAttempt{ID: ids[0]}, Time: 4})
+	apply(Start{Time: 5, Term: 1, Allocs: []Alloc{{ID: ids[1], Nodes: []int{0}}, {ID: ids[2], Nodes: []int{0}}}})
+	apply(NodeDown{Node: 0, Time: 6, Reason: "Not responding"})
+	apply(Register{Node: 0, Time: 7, CPUs: 4, MemMB: 8000, Incarnation: 2,
+		Running: []JobAttempt{{ID: ids[0]}, {ID: ids[1]}, {ID: ids[2]}}})
+	if cpus, _ := m.Nodes()[0].AllocCPUs(); cpus != 4 {
+		t.Fatalf("holds after the registration: %+v", m.Nodes()[0].Holds)
+	}
+	apply(ProcEnded{Node: 0, Job: JobAttempt{ID: ids[0]}, Time: 8})
+	if cpus, _ := m.Nodes()[0].AllocCPUs(); cpus != 3 {
+		t.Errorf("after the ended attempt's report the node holds %d CPUs, want 3 (2 + 1 of the zombies): %+v", cpus, m.Nodes()[0].Holds)
+	}
+}
