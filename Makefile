@@ -21,7 +21,7 @@ HALF := $(shell echo $$(( $(SIM_SEEDS) / 2 )))
 # whose Node.js already ships npm keeps it).
 DEPS := /usr/sbin/munged:munge /usr/bin/sbatch:slurm-client /usr/bin/node:nodejs+npm
 
-.PHONY: deps all build test unit compat sim-sweep sim-long tla bench bench-sim bench-submit bench-jobs daemons up down status scenarios-rewrite fmt vet clean
+.PHONY: deps all build test unit compat sim-sweep sim-long tla bench bench-sim bench-submit bench-jobs bench-failover daemons up down status scenarios-rewrite fmt vet clean
 
 all: build
 
@@ -129,6 +129,11 @@ bench-submit: up
 # Job turnaround through real sbatch/scontrol on the local cluster.
 bench-jobs: up
 	SLURM_CONF=$(CLUSTER)/slurm.conf $(BIN)/benchjob -n 20
+
+# Time from SIGKILL of the Raft leader to the first sbatch acknowledged,
+# three flurmctld, real sbatch; median and worst of 30 kills.
+bench-failover:
+	$(GO) test -count=1 ./daemons/compat -run XXX -bench Failover -benchtime 30x -timeout 30m
 
 scenarios-rewrite:
 	$(GO) test ./scenarios -rewrite

@@ -54,7 +54,7 @@ type Config struct {
 func DefaultConfig(id uint64, peers []uint64, cluster state.Cluster) Config {
 	return Config{
 		ID: id, Peers: peers, Cluster: cluster,
-		TickInterval: 100 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1,
+		TickInterval: 50 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1,
 		SchedInterval: time.Second, SchedMinInterval: 100 * time.Millisecond, NodeTimeout: 300 * time.Second,
 		RequestTimeout: 5 * time.Second, ProposalTimeout: 3 * time.Second,
 		LaunchRetry: 5 * time.Second, PurgeInterval: 60 * time.Second,

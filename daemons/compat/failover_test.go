@@ -73,7 +73,7 @@ type failoverLab struct {
 	logs map[int]string
 }
 
-func newFailoverLab(t *testing.T) *failoverLab {
+func newFailoverLab(t testing.TB) *failoverLab {
 	dir, err := os.MkdirTemp("/tmp", "failover")
 	if err != nil {
 		t.Fatal(err)
@@ -137,15 +137,7 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=60 State=UP
 	must(os.WriteFile(c.conf, []byte(conf), 0o644))
 	for id := 1; id <= 3; id++ {
 		f.logs[id] = filepath.Join(dir, fmt.Sprintf("ctl%d.log", id))
-		cmd := exec.Command(filepath.Join(dir, "flurmctld"), "-f", c.conf, "-id", strconv.Itoa(id), "-L", f.logs[id])
-		cmd.Env = scrubbedEnv(c)
-		errLog, err := os.Create(f.logs[id] + ".err")
-		must(err)
-		cmd.Stdout, cmd.Stderr = errLog, errLog
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-		must(cmd.Start())
-		errLog.Close()
-		f.ctl[id] = cmd
+		must(f.startController(id))
 	}
 	// The node daemons as TestJobs runs them.
 	j.ndBin, j.nodeCmds, j.nodeLogs = filepath.Join(dir, "flurmnd"), map[string]*exec.Cmd{}, map[string]string{}
@@ -157,11 +149,29 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=60 State=UP
 	return f
 }
 
+// startController starts flurmctld -id id, appending to its logs.
+func (f *failoverLab) startController(id int) error {
+	cmd := exec.Command(filepath.Join(f.dir, "flurmctld"), "-f", f.conf, "-id", strconv.Itoa(id), "-L", f.logs[id])
+	cmd.Env = scrubbedEnv(f.cluster)
+	errLog, err := os.OpenFile(f.logs[id]+".err", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer errLog.Close()
+	cmd.Stdout, cmd.Stderr = errLog, errLog
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	f.ctl[id] = cmd
+	return nil
+}
+
 var leaderLine = regexp.MustCompile(`msg="raft leadership" term=(\d+) leader=(\d+) self=(\d+) state=StateLeader`)
 
 // leader is the controller that last logged itself leader in the highest
 // term.
-func (f *failoverLab) leader(t *testing.T) int {
+func (f *failoverLab) leader(t testing.TB) int {
 	best, bestTerm := 0, -1
 	for id, path := range f.logs {
 		b, _ := os.ReadFile(path)

@@ -55,7 +55,7 @@ type Options struct {
 	Logger *slog.Logger
 	// ElectionWait is how long Do keeps retrying while no leader is known
 	// (an election in progress) before answering ErrNotLeader. 0 means
-	// three election timeouts.
+	// six election timeouts (3 s at the defaults), room for a split vote.
 	ElectionWait time.Duration
 	// Started is reported to readers as the daemon's start time; zero
 	// means the time Start was called.
@@ -140,7 +140,7 @@ func Start(opts Options) (*Runtime, error) {
 		return nil, fmt.Errorf("ctld: boot nonce: %w", err)
 	}
 	if opts.ElectionWait <= 0 {
-		opts.ElectionWait = 3 * time.Duration(cfg.ElectionTicks) * cfg.TickInterval
+		opts.ElectionWait = 6 * time.Duration(cfg.ElectionTicks) * cfg.TickInterval
 	}
 	r := &Runtime{
 		opts: opts, log: log, c: c, started: opts.Started,
