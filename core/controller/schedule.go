@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"slices"
+
 	"github.com/flurm/flurm/core/sched"
 	"github.com/flurm/flurm/core/state"
 )
@@ -90,7 +92,12 @@ func (c *Controller) schedule() {
 	}
 	start := state.Start{Time: now, Term: c.term}
 	for _, st := range plan.Starts {
-		start.Allocs = append(start.Allocs, state.Alloc{ID: state.JobID(st.JobID), Nodes: st.Nodes})
+		// The scheduler lists nodes by preference; slurmctld's node list
+		// is in node order and its batch host the first node of it
+		// (pick_batch_host), which Alloc's first node is.
+		nodes := slices.Clone(st.Nodes)
+		slices.Sort(nodes)
+		start.Allocs = append(start.Allocs, state.Alloc{ID: state.JobID(st.JobID), Nodes: nodes})
 	}
 	c.stats.SchedStarts += uint64(len(start.Allocs))
 	c.proposeDuty("sched", start)
