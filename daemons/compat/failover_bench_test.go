@@ -15,12 +15,6 @@ import (
 // it again and waits until all three controllers answer scontrol ping.
 // Run it with make bench-failover; it reports the median and worst ack.
 func BenchmarkFailover(b *testing.B) {
-	if lab == nil {
-		b.Skip(skipReason)
-	}
-	if lab.oracle {
-		b.Skip("runs against flurmctld only")
-	}
 	f := newFailoverLab(b)
 	var acks []time.Duration
 	for range b.N {
