@@ -201,24 +201,18 @@ func (s *searcher) pick(at int64, k int) []int {
 // nodes in candidate order, and every required node having at least one.
 func (s *searcher) requiredWindows(required int) []interval {
 	windows := s.windows[:0]
-	node, at := -1, 0
-	for seen := 0; at < len(s.intervals); {
-		n := s.intervals[at].node
+	for seen, at := 0, 0; seen < required && at < len(s.intervals); seen++ {
 		end := at
-		for end < len(s.intervals) && s.intervals[end].node == n {
+		for end < len(s.intervals) && s.intervals[end].node == s.intervals[at].node {
 			end++
 		}
-		if node == -1 {
+		if seen == 0 {
 			windows = append(windows, s.intervals[at:end]...)
-			node = n
 		} else {
 			s.scratch = intersect(s.scratch[:0], windows, s.intervals[at:end])
 			windows = append(windows[:0], s.scratch...)
 		}
 		at = end
-		if seen++; seen == required {
-			break
-		}
 	}
 	return windows
 }
