@@ -127,6 +127,18 @@ func need(t *testing.T) *cluster {
 	return lab
 }
 
+// needOwnDaemons is need for the labs that start their own flurmctld and
+// flurmnd: they also skip when the cases run against a real slurmctld.
+func needOwnDaemons(t testing.TB) {
+	t.Helper()
+	if lab == nil {
+		t.Skip(skipReason)
+	}
+	if lab.oracle {
+		t.Skip("runs against flurmctld and flurmnd only")
+	}
+}
+
 func newCluster() (*cluster, error) {
 	// A short directory under /tmp: munged's socket path must stay below
 	// sizeof(sun_path), and nobody must be able to reach the socket and

@@ -67,15 +67,9 @@ type failoverLab struct {
 	logs map[int]string
 }
 
-// newFailoverLab starts the lab, or skips when the suite cannot run or
-// runs against a real slurmctld.
+// newFailoverLab starts the lab (or skips, as needOwnDaemons).
 func newFailoverLab(t testing.TB) *failoverLab {
-	if lab == nil {
-		t.Skip(skipReason)
-	}
-	if lab.oracle {
-		t.Skip("runs against flurmctld only")
-	}
+	needOwnDaemons(t)
 	dir, err := os.MkdirTemp("/tmp", "failover")
 	if err != nil {
 		t.Fatal(err)

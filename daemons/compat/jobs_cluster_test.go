@@ -44,12 +44,7 @@ const jobWait = 30 * time.Second
 
 func newJobsCluster(t *testing.T) *jobsCluster {
 	t.Helper()
-	if lab == nil {
-		t.Skip(skipReason)
-	}
-	if lab.oracle {
-		t.Skip("the jobs suite runs against flurmctld and flurmnd only")
-	}
+	needOwnDaemons(t)
 	dir, err := os.MkdirTemp("/tmp", "jobs")
 	if err != nil {
 		t.Fatal(err)
