@@ -130,13 +130,23 @@ func TestUpDownUpKeepsJobs(t *testing.T) {
 	if !jobKnown(t, ctx, client, jobID) {
 		t.Fatalf("job %d lost across down/up", jobID)
 	}
-	// Slurm's own client sees it too, when installed.
+	// Slurm's own client sees it too, when installed, and sees it run to
+	// the end: the job may be pending, running or already completed at
+	// this point, depending on whether the four flurmnd ran it before
+	// down. squeue shows a finished job only when asked for all states.
 	if squeue, err := exec.LookPath("squeue"); err == nil {
-		cmd := exec.Command(squeue, "-h", "-o", "%i", "-j", strconv.Itoa(int(jobID)))
-		cmd.Env = append(os.Environ(), "SLURM_CONF="+filepath.Join(dir, confName))
-		got, err := cmd.CombinedOutput()
-		if err != nil || strings.TrimSpace(string(got)) != strconv.Itoa(int(jobID)) {
-			t.Fatalf("squeue -j %d: %v\n%s", jobID, err, got)
+		var state string
+		for deadline := time.Now().Add(30 * time.Second); state != "COMPLETED"; time.Sleep(100 * time.Millisecond) {
+			cmd := exec.Command(squeue, "-h", "-t", "all", "-o", "%i %T", "-j", strconv.Itoa(int(jobID)))
+			cmd.Env = append(os.Environ(), "SLURM_CONF="+filepath.Join(dir, confName))
+			got, err := cmd.CombinedOutput()
+			fields := strings.Fields(string(got))
+			if err != nil || len(fields) != 2 || fields[0] != strconv.Itoa(int(jobID)) {
+				t.Fatalf("squeue -j %d: %v\n%s", jobID, err, got)
+			}
+			if state = fields[1]; time.Now().After(deadline) {
+				t.Fatalf("job %d still %s 30 s after up", jobID, state)
+			}
 		}
 	}
 }
