@@ -96,6 +96,10 @@ type SignalProc struct {
 	Job    state.JobAttempt
 	Signal int
 	Ending bool
+	// Notice, when not empty, is the line (EndNotice) the attempt's batch
+	// script output gets because the controller ended it; it comes with
+	// the first signal of the ending only.
+	Notice string
 }
 
 // SetTimer asks for a Tick at or after the given time.
@@ -263,7 +267,11 @@ func (a *Agent) kill(m msg.Kill, out []Effect) []Effect {
 			sig = SIGTERM
 			p.killAt = a.now.Add(a.cfg.KillWait)
 		}
-		return append(out, SignalProc{Job: m.Job, Signal: sig, Ending: m.Signal == 0})
+		var notice string
+		if m.Signal == 0 {
+			notice = EndNotice(m.Job.ID, a.cfg.Name, a.now, m.Why)
+		}
+		return append(out, SignalProc{Job: m.Job, Signal: sig, Ending: m.Signal == 0, Notice: notice})
 	}
 	return out
 }

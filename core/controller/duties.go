@@ -198,9 +198,31 @@ func (c *Controller) arrayInfo(j *state.Job) msg.ArrayInfo {
 
 func (c *Controller) sendKill(a state.JobAttempt, nodes []int, out []Effect) []Effect {
 	all := c.sm.Nodes()
+	why := c.endReason(a)
 	for _, n := range nodes {
 		c.stats.KillsSent++
-		out = append(out, Send{To: msg.NodeAddr(all[n].Name), Msg: msg.Kill{Term: c.term, Job: a}})
+		out = append(out, Send{To: msg.NodeAddr(all[n].Name), Msg: msg.Kill{Term: c.term, Job: a, Why: why}})
 	}
 	return out
+}
+
+// endReason says why attempt a is being killed, from its job's state: the
+// job moved on to a later attempt (requeued), or it ended cancelled, at its
+// time limit or with a failed node. Anything else (a zombie of a job that
+// is gone or ended otherwise) is reaped without telling the user.
+func (c *Controller) endReason(a state.JobAttempt) msg.EndReason {
+	j := c.sm.Job(a.ID)
+	switch {
+	case j == nil || j.Attempt < a.Attempt:
+		return msg.EndUntold
+	case j.Attempt > a.Attempt:
+		return msg.EndRequeued
+	case j.State == state.JobCancelled:
+		return msg.EndCancelled
+	case j.State == state.JobTimeout:
+		return msg.EndTimeLimit
+	case j.State == state.JobNodeFail:
+		return msg.EndNodeFail
+	}
+	return msg.EndUntold
 }

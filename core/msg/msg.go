@@ -182,7 +182,25 @@ type Kill struct {
 	Term   uint64
 	Job    state.JobAttempt
 	Signal int
+	// Why is why the controller ends the attempt (with Signal 0 only):
+	// the node that runs the batch script tells the job's user, as
+	// slurmstepd writes "*** JOB N ON node CANCELLED AT ... ***" into the
+	// job's output.
+	Why EndReason
 }
+
+// EndReason is why a controller ends an attempt.
+type EndReason uint8
+
+const (
+	// EndUntold is a kill nobody is told about: the attempt is a zombie
+	// the controller reaps, or its job is gone.
+	EndUntold EndReason = iota
+	EndCancelled
+	EndTimeLimit
+	EndRequeued
+	EndNodeFail
+)
 
 // LaunchRefused tells the sender why an agent did not start an attempt.
 type LaunchRefused struct {

@@ -74,9 +74,32 @@ func startTimeLimited(t *testing.T, j *jobsCluster) (int, func(t *testing.T)) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if out, _ := readOwned(t, filepath.Join(j.work, "tl.out")); !strings.Contains(out, "got TERM") {
+		out, _ := readOwned(t, filepath.Join(j.work, "tl.out"))
+		if !strings.Contains(out, "got TERM") {
 			t.Errorf("the script never saw SIGTERM: %q", out)
 		}
+		// slurmstepd's line comes before the signal, so before the trap's.
+		checkEndNotice(t, out, id, " DUE TO TIME LIMIT", "got TERM\n")
+	}
+}
+
+// endNotice matches slurmstepd's line about why a job ended.
+var endNotice = regexp.MustCompile(`slurmstepd: error: \*\*\* JOB (\d+) ON (n\d) CANCELLED AT (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(.*) \*\*\*\n`)
+
+// checkEndNotice expects out to hold one end notice for job id with the
+// given cause, followed (somewhere later) by then, at a time within the
+// last two minutes.
+func checkEndNotice(t *testing.T, out string, id int, cause, then string) {
+	t.Helper()
+	m := endNotice.FindStringSubmatchIndex(out)
+	if m == nil || len(endNotice.FindAllString(out, -1)) != 1 {
+		t.Errorf("job %d's output has not one end notice:\n%s", id, out)
+		return
+	}
+	at, err := time.ParseInLocation("2006-01-02T15:04:05", out[m[6]:m[7]], time.Local)
+	if out[m[2]:m[3]] != strconv.Itoa(id) || out[m[8]:m[9]] != cause || err != nil ||
+		time.Since(at) > 2*time.Minute || time.Until(at) > time.Second || !strings.Contains(out[m[1]:], then) {
+		t.Errorf("job %d's end notice, want cause %q then %q:\n%s", id, cause, then, out)
 	}
 }
 
@@ -201,7 +224,7 @@ func memoryLimit(t *testing.T, j *jobsCluster) {
 // cancelled; both the script and the child must die.
 func cancelKillsTree(t *testing.T, j *jobsCluster) {
 	pidFile := filepath.Join(j.work, "child.pid")
-	id := j.sbatch(t, "nobody", "-o", "/dev/null", "--wrap", "sleep 300 & echo $! > "+pidFile+"; wait")
+	id := j.sbatch(t, "nobody", "-o", "cancel.out", "-e", "cancel.err", "--wrap", "sleep 300 & echo $! > "+pidFile+"; wait")
 	j.waitState(t, id, "RUNNING")
 	pid := readPID(t, pidFile)
 	if out, rc := j.run("nobody", "scancel", strconv.Itoa(id)); rc != 0 {
@@ -215,6 +238,13 @@ func cancelKillsTree(t *testing.T, j *jobsCluster) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The reason goes to the job's stderr, as slurmstepd logs it there.
+	out, _ := readOwned(t, filepath.Join(j.work, "cancel.out"))
+	errOut, _ := readOwned(t, filepath.Join(j.work, "cancel.err"))
+	if out != "" {
+		t.Errorf("stdout of a cancelled job: %q", out)
+	}
+	checkEndNotice(t, errOut, id, "", "")
 }
 
 func processAlive(pid int) bool {

@@ -34,16 +34,23 @@
 //     a no-op for an attempt that has finished; ErrUnknownAttempt for one
 //     never started, not recovered, or already forgotten. The SIGTERM →
 //     KillWait → SIGKILL escalation is the caller's.
-//  6. Exits delivers one Exit per attempt. ExitCode/Signal follow wait(2) of
+//  6. Notify(job, attempt, line) has the supervisor write line (at most
+//     MaxNoticeBytes) to the job's stderr: why the controller ends the job,
+//     as slurmstepd logs it. Call it before the Signal that ends the job:
+//     it wakes the supervisor (SIGWINCH) and waits up to half a second for
+//     the line to be written, so that it precedes the script's dying words;
+//     otherwise the supervisor writes it when the script has exited. It is
+//     a no-op for an attempt that has finished.
+//  7. Exits delivers one Exit per attempt. ExitCode/Signal follow wait(2) of
 //     the script; OOM is set when the kernel OOM-killed any process of the
 //     attempt's cgroup (or the RSS fallback killed it), even if the script
 //     itself then exited normally. A supervisor that vanished without a
 //     status (killed, crashed) is reported as Err "supervisor lost",
 //     Signal 9, and its job's processes are SIGKILLed.
-//  7. Forget(job, attempt) is called once the caller has durably reported
+//  8. Forget(job, attempt) is called once the caller has durably reported
 //     the Exit; it deletes the spool record. It refuses attempts that have
 //     not yet produced their Exit.
-//  8. Close stops delivery and closes Exits. It neither signals jobs nor
+//  9. Close stops delivery and closes Exits. It neither signals jobs nor
 //     waits for them: they keep running under their supervisors.
 //
 // # What survives a flurmnd restart
@@ -65,6 +72,8 @@
 //	launch.json  process group id and cgroup directory, once the script runs
 //	status.json  exit code, signal, OOM flag, launch error
 //	stepd.log    the supervisor's log
+//	notice       a line for the job's stderr (Notify); notice.done once
+//	             the supervisor wrote it
 //
 // Files are written atomically (temporary file, fsync, rename). The status
 // is written before the supervisor exits, after the job's cgroup is gone.

@@ -1,6 +1,7 @@
 package jobexec
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -294,5 +295,66 @@ func TestWorkDirFallsBackToTmp(t *testing.T) {
 	out := readFile(t, s.Stdout)
 	if !strings.Contains(out, "could not chdir to "+s.WorkDir) || !strings.HasSuffix(out, "\n/tmp\n") {
 		t.Errorf("output = %q, want chdir note and /tmp", out)
+	}
+}
+
+// Notify's line reaches the job's stderr before the script, signalled
+// next, prints anything while dying; stdout does not get it.
+func TestNoticeBeforeTheEnd(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	m, spool := newTestManager(t, "")
+	dir := userDir(t)
+	s := nobodySpec(t, dir, "#!/bin/sh\ntrap 'echo got TERM >&2; exit 3' TERM\necho started\nsleep 300 &\nwait\n")
+	s.Stderr = filepath.Join(dir, "err")
+	startOK(t, m, s)
+	waitFor(t, "the script to start", func() bool {
+		b, _ := os.ReadFile(s.Stdout)
+		return string(b) == "started\n" && fileExists(filepath.Join(spool, attemptDirName(s.JobID, s.Attempt), launchFile))
+	})
+	const line = "slurmstepd: error: *** JOB 1 ON n1 CANCELLED AT 2026-01-02T03:04:05 ***\n"
+	if err := m.Notify(s.JobID, s.Attempt, strings.Repeat("x", MaxNoticeBytes+1)); err == nil {
+		t.Fatal("an over-long notice was taken")
+	}
+	if err := m.Notify(s.JobID, s.Attempt, line); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Signal(s.JobID, s.Attempt, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if ex := awaitExit(t, m); ex.ExitCode != 3 {
+		t.Fatalf("Exit = %+v", ex)
+	}
+	if got := readFile(t, s.Stderr); got != line+"got TERM\n" {
+		t.Errorf("stderr = %q", got)
+	}
+	if got := readFile(t, s.Stdout); got != "started\n" {
+		t.Errorf("stdout = %q", got)
+	}
+	if err := m.Notify(s.JobID, s.Attempt, line); err != nil {
+		t.Errorf("Notify after the end: %v", err)
+	}
+	if err := m.Notify(newJobID(), 0, line); !errors.Is(err, ErrUnknownAttempt) {
+		t.Errorf("Notify of an unknown attempt: %v", err)
+	}
+
+	// A notice whose wake-up never came is written when the script is done.
+	late := nobodySpec(t, dir, "#!/bin/sh\necho started\nsleep 300\n")
+	late.Stdout = filepath.Join(dir, "late")
+	startOK(t, m, late)
+	lateDir := filepath.Join(spool, attemptDirName(late.JobID, late.Attempt))
+	waitFor(t, "the script to start", func() bool {
+		b, _ := os.ReadFile(late.Stdout)
+		return string(b) == "started\n" && fileExists(filepath.Join(lateDir, launchFile))
+	})
+	if err := writeFileAtomic(lateDir, noticeFile, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Signal(late.JobID, late.Attempt, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	awaitExit(t, m)
+	if got := readFile(t, late.Stdout); got != "started\n"+line {
+		t.Errorf("output with a late notice = %q", got)
 	}
 }

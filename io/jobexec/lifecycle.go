@@ -117,6 +117,58 @@ func (m *Manager) Signal(jobID, attempt uint32, sig syscall.Signal) error {
 	return nil
 }
 
+// MaxNoticeBytes bounds a Notify line.
+const MaxNoticeBytes = 1024
+
+// noticeWait bounds how long Notify waits for the supervisor to write the
+// line; a supervisor that does not answer in time writes it when the
+// script is done.
+const noticeWait = 500 * time.Millisecond
+
+// Notify has the supervisor write line to the job's standard error file:
+// the reason the controller gave for ending the attempt, written where
+// and when slurmstepd writes it, before the signal that ends the job, so
+// that it comes before whatever the script prints while it dies. Notify
+// returns once the line is written, or after noticeWait (the supervisor
+// then writes it when the script is done). An attempt already finished
+// gets nothing, and that is not an error.
+func (m *Manager) Notify(jobID, attempt uint32, line string) error {
+	if len(line) > MaxNoticeBytes {
+		return fmt.Errorf("jobexec: notice of %d bytes exceeds %d", len(line), MaxNoticeBytes)
+	}
+	key := attemptKey{jobID, attempt}
+	m.mu.Lock()
+	st := m.attempts[key]
+	var sup supervisorID
+	var dir string
+	if st != nil {
+		sup, dir = st.sup, st.dir
+	}
+	m.mu.Unlock()
+	if st == nil {
+		return fmt.Errorf("%w: job %d attempt %d", ErrUnknownAttempt, jobID, attempt)
+	}
+	if fileExists(filepath.Join(dir, statusFile)) {
+		return nil
+	}
+	if err := writeFileAtomic(dir, noticeFile, []byte(line), 0o600); err != nil {
+		return err
+	}
+	if !fileExists(filepath.Join(dir, launchFile)) || !supervisorAlive(sup) {
+		return nil // no script yet, or no supervisor to write it now
+	}
+	if err := syscall.Kill(sup.Pid, noticeSignal); err != nil {
+		return nil
+	}
+	for deadline := time.Now().Add(noticeWait); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if fileExists(filepath.Join(dir, noticeWritten)) {
+			return nil
+		}
+	}
+	m.log.Warn("jobexec: supervisor did not write the notice in time; it will when the script ends", "job", jobID, "attempt", attempt)
+	return nil
+}
+
 // Forget removes the spool record of an attempt whose Exit has been
 // delivered. Until then the record survives flurmnd restarts.
 func (m *Manager) Forget(jobID, attempt uint32) error {

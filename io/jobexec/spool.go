@@ -20,6 +20,8 @@ const (
 	launchFile     = "launch.json" // process group and cgroup of the job, written by the supervisor once the script runs
 	statusFile     = "status.json" // final outcome, written by the supervisor before it exits
 	stepdLogFile   = "stepd.log"   // the supervisor's own log
+	noticeFile     = "notice"      // a line for the job's stderr, written by the Manager (Notify)
+	noticeWritten  = "notice.done" // the notice once the supervisor wrote it (renamed)
 	maxRecordBytes = 4 * MaxScriptBytes
 )
 

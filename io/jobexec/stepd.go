@@ -1,12 +1,15 @@
 package jobexec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -95,6 +98,10 @@ func runAttempt(dir string, rec *record, log *slog.Logger) status {
 		return launchFailure("%v", err)
 	}
 	defer stdio.close()
+	notices := &noticer{dir: dir, log: log}
+	notices.attach(stdio.stderr)
+	defer notices.attach(nil) // before stdio.close
+	notices.watch()
 	workDir, chdirErr := checkWorkDir(rec)
 	if chdirErr != nil {
 		fmt.Fprintf(stdio.stderr, "flurm: job %d: could not chdir to %s: %v; running in %s\n", s.JobID, s.WorkDir, chdirErr, workDir)
@@ -166,6 +173,7 @@ func runAttempt(dir string, rec *record, log *slog.Logger) status {
 	// The batch step ends with its script: like Slurm, kill what it left
 	// behind so that nothing of the job outlives its reported exit.
 	signalTree(pgid, info.CgroupDir, syscall.SIGKILL)
+	notices.write() // a Notify whose wake-up came too late
 	if cg != nil {
 		st.OOM = cg.oomKills() > 0
 	}
@@ -226,5 +234,68 @@ func pollRSS(sid int, limit int64, every time.Duration, stop <-chan struct{}, ki
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
+	}
+}
+
+// noticeSignal wakes a supervisor to write its notice (Manager.Notify).
+// SIGWINCH because its default action is to be ignored: a supervisor of an
+// older flurmnd that does not catch it survives it, and Go's runtime does
+// not use it.
+const noticeSignal = syscall.SIGWINCH
+
+// noticer writes the Manager's notice to the job's standard error once:
+// when woken by noticeSignal while the script runs, or when the script is
+// done.
+type noticer struct {
+	dir string
+	log *slog.Logger
+
+	mu      sync.Mutex
+	stderr  *os.File // set while the script runs
+	written bool
+}
+
+// watch writes the notice each time the supervisor is woken.
+func (n *noticer) watch() {
+	wake := make(chan os.Signal, 1)
+	signal.Notify(wake, noticeSignal)
+	go func() {
+		for range wake {
+			n.write()
+		}
+	}()
+}
+
+// attach gives the noticer the job's stderr; nil takes it away.
+func (n *noticer) attach(stderr *os.File) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.stderr = stderr
+}
+
+// write appends the notice, if there is one and it was not written yet,
+// and marks it written by renaming it, which Notify waits for.
+func (n *noticer) write() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.written || n.stderr == nil {
+		return
+	}
+	line, err := os.ReadFile(filepath.Join(n.dir, noticeFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err == nil && len(line) > MaxNoticeBytes {
+		err = fmt.Errorf("%d bytes, over the limit of %d", len(line), MaxNoticeBytes)
+	}
+	if err == nil {
+		_, err = n.stderr.Write(line)
+	}
+	n.written = true // a line that cannot be written is not tried again
+	if err == nil {
+		err = os.Rename(filepath.Join(n.dir, noticeFile), filepath.Join(n.dir, noticeWritten))
+	}
+	if err != nil {
+		n.log.Warn("notice not written to the job's stderr", "err", err)
 	}
 }

@@ -93,6 +93,11 @@ func (e *BatchExecutor) Signal(j state.JobAttempt, sig syscall.Signal) error {
 	return e.Jobs.Signal(uint32(j.ID), j.Attempt, sig)
 }
 
+// Notify implements Executor.
+func (e *BatchExecutor) Notify(j state.JobAttempt, line string) error {
+	return e.Jobs.Notify(uint32(j.ID), j.Attempt, line)
+}
+
 // Recover implements Executor.
 func (e *BatchExecutor) Recover() ([]state.JobAttempt, error) {
 	rs, err := e.Jobs.Recover()

@@ -20,9 +20,11 @@
 //     node. On its other nodes, and for an allocation made by salloc or
 //     srun (no script), nothing starts: the attempt holds its resources
 //     for job steps until it is signalled to end.
-//   - SignalProc goes to the attempt's batch script; when it is part of
-//     the termination sequence (Ending) also to its job steps (Steps,
-//     io/taskd), and it ends an allocation.
+//   - SignalProc goes to the attempt's batch script, after its Notice
+//     (why the controller ends the job) went to the script's stderr
+//     through Executor.Notify; when it is part of the termination
+//     sequence (Ending) also to its job steps (Steps, io/taskd), and it
+//     ends an allocation.
 //   - SetTimer arms the one timer.
 //
 // # Restart

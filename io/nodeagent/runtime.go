@@ -22,6 +22,9 @@ type Executor interface {
 	Start(l msg.Launch) error
 	// Signal signals every process of the attempt; gone is not an error.
 	Signal(j state.JobAttempt, sig syscall.Signal) error
+	// Notify has the attempt's script output end with line once the
+	// script is done (why the controller ended it); gone is not an error.
+	Notify(j state.JobAttempt, line string) error
 	// Recover lists the attempts started by a previous process that still
 	// run. Every attempt ever started, recovered or not, yields exactly
 	// one exit on Exits until it is forgotten.
@@ -262,7 +265,7 @@ func (r *Runtime) handle(ev agent.Event) {
 		case agent.StartProc:
 			r.start(e.Launch)
 		case agent.SignalProc:
-			r.signal(e.Job, syscall.Signal(e.Signal), e.Ending)
+			r.signal(e.Job, syscall.Signal(e.Signal), e.Ending, e.Notice)
 		case agent.SetTimer:
 			r.timer.Reset(max(time.Until(time.Unix(0, e.AtNanos)), time.Millisecond))
 		}
@@ -295,7 +298,7 @@ func (r *Runtime) start(l msg.Launch) {
 // reaches the attempt's job steps too and ends an allocation; any other
 // signal is scancel --batch's and reaches the batch script only (the
 // controller signals steps through io/taskd itself).
-func (r *Runtime) signal(j state.JobAttempt, sig syscall.Signal, ending bool) {
+func (r *Runtime) signal(j state.JobAttempt, sig syscall.Signal, ending bool, notice string) {
 	if ending && r.opts.Steps != nil {
 		r.opts.Steps.SignalJob(uint32(j.ID), sig)
 	}
@@ -304,6 +307,11 @@ func (r *Runtime) signal(j state.JobAttempt, sig syscall.Signal, ending bool) {
 			r.later = append(r.later, agent.ProcExit{Job: j, Signal: int(sig)})
 		}
 		return
+	}
+	if notice != "" {
+		if err := r.opts.Exec.Notify(j, notice); err != nil {
+			r.log.Warn("end notice not recorded", "job", j.ID, "err", err)
+		}
 	}
 	if err := r.opts.Exec.Signal(j, sig); err != nil {
 		r.log.Warn("signal failed", "job", j.ID, "signal", int(sig), "err", err)

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -38,6 +40,8 @@ type fakeExec struct {
 	forgotten []state.JobAttempt
 	running   []state.JobAttempt
 	exits     chan agent.ProcExit
+	// calls lists Notify and Signal in order ("notify <line>", "signal N").
+	calls []string
 }
 
 func (f *fakeExec) Start(l msg.Launch) error {
@@ -50,6 +54,13 @@ func (f *fakeExec) Signal(_ state.JobAttempt, sig syscall.Signal) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.signals = append(f.signals, sig)
+	f.calls = append(f.calls, fmt.Sprintf("signal %d", sig))
+	return nil
+}
+func (f *fakeExec) Notify(_ state.JobAttempt, line string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "notify "+line)
 	return nil
 }
 func (f *fakeExec) Recover() ([]state.JobAttempt, error) { return f.running, nil }
@@ -224,8 +235,8 @@ func TestRuntimeAllocationEndsOnTerminate(t *testing.T) {
 		_, ok10 := rt.JobOnNode(10)
 		return ok9 && ok10
 	})
-	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 9}})
-	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 10}})
+	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 9}, Why: msg.EndCancelled})
+	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 10}, Why: msg.EndTimeLimit})
 	hb := ctl.heartbeat(func(hb msg.Heartbeat) bool { return len(hb.Ended) == 2 })
 	for _, e := range hb.Ended {
 		if e.Signal != int(syscall.SIGTERM) {
@@ -234,8 +245,33 @@ func TestRuntimeAllocationEndsOnTerminate(t *testing.T) {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	if len(ex.started) != 0 || len(ex.signals) != 0 {
-		t.Errorf("an allocation reached the executor: %v %v", ex.started, ex.signals)
+	if len(ex.started) != 0 || len(ex.calls) != 0 {
+		t.Errorf("an allocation reached the executor: %v %v", ex.started, ex.calls)
+	}
+}
+
+// A batch script the controller ends gets the reason as a notice, before
+// the signal that ends it; a user's signal gets none.
+func TestRuntimeEndNoticeBeforeSignal(t *testing.T) {
+	ctl := newFakeController(t)
+	ex := &fakeExec{exits: make(chan agent.ProcExit)}
+	rt := startRuntime(t, ctl, t.TempDir(), ex, &fakeSteps{})
+	defer rt.Stop()
+	ctl.accept()
+	ctl.send(launchMsg(7, "#!/bin/sh\n"))
+	waitFor(t, "the batch job to start", func() bool { _, ok := rt.JobOnNode(7); return ok })
+	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 7}, Signal: int(syscall.SIGUSR1), Why: msg.EndCancelled})
+	ctl.send(msg.Kill{Term: 1, Job: state.JobAttempt{ID: 7}, Why: msg.EndTimeLimit})
+	var calls []string
+	waitFor(t, "the notice and the signals", func() bool {
+		ex.mu.Lock()
+		defer ex.mu.Unlock()
+		calls = slices.Clone(ex.calls)
+		return len(calls) == 3
+	})
+	if calls[0] != fmt.Sprintf("signal %d", syscall.SIGUSR1) || !strings.HasPrefix(calls[1], "notify slurmstepd: error: *** JOB 7 ON n1 CANCELLED AT ") ||
+		!strings.HasSuffix(calls[1], " DUE TO TIME LIMIT ***\n") || calls[2] != fmt.Sprintf("signal %d", syscall.SIGTERM) {
+		t.Fatalf("executor calls %q", calls)
 	}
 }
 
