@@ -103,6 +103,12 @@ func (m *Machine) applyProcEnded(c ProcEnded) Result {
 	m.regrowHolds(c.Node)
 	r := Result{Job: c.Job.ID}
 	j := m.jobs[c.Job.ID]
+	if j != nil && j.Attempt == c.Job.Attempt && endedWhileRunning(j) && j.Spec.Script != "" && j.Nodes[0] == c.Node {
+		// A batch script the controller ended: like slurmctld, keep how it
+		// ended (0:15 for a SIGTERM, its own code if it trapped the signal).
+		j.ExitCode, j.Signal = c.ExitCode, c.Signal
+		return r
+	}
 	if j == nil || j.Attempt != c.Job.Attempt || !j.Running() || j.Nodes[0] != c.Node {
 		return r // a zombie, an old attempt, or a non-batch node finishing early
 	}
@@ -119,6 +125,12 @@ func (m *Machine) applyProcEnded(c ProcEnded) Result {
 		r2.Kill = nil
 	}
 	return r2
+}
+
+// endedWhileRunning reports whether the controller ended j's running
+// attempt (scancel, time limit) rather than its script ending it.
+func endedWhileRunning(j *Job) bool {
+	return (j.State == JobCancelled || j.State == JobTimeout) && len(j.Nodes) > 0
 }
 
 // nodeLost handles the loss of node n for every job attempt it held: the

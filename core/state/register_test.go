@@ -100,3 +100,41 @@ func TestShrunkHoldsGrowBack(t *testing.T) {
 		t.Errorf("after the ended attempt's report the node holds %d CPUs, want 3 (2 + 1 of the zombies): %+v", cpus, m.Nodes()[0].Holds)
 	}
 }
+
+// A batch script the controller ended keeps how it ended, as slurmctld
+// shows it (0:15 after a SIGTERM, the trap's own code); the other nodes of
+// the job and salloc's allocation do not change the exit code.
+func TestEndedJobKeepsScriptExit(t *testing.T) {
+	m, err := New(testCluster(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(c Command) Result {
+		t.Helper()
+		r := m.Apply(c)
+		if r.Err != nil {
+			t.Fatalf("%T: %v", c, r.Err)
+		}
+		return r
+	}
+	must(Register{Node: 0, Time: 1, CPUs: 4, MemMB: 8000, Incarnation: 1})
+	must(Register{Node: 1, Time: 1, CPUs: 4, MemMB: 8000, Incarnation: 1})
+	batch := must(Submit{Client: "c", Seq: 1, Time: 2, Spec: JobSpec{UID: 1000, Script: "#!/bin/sh\n", NumNodes: 2, TimeLimit: 60}}).Job
+	alloc := must(Submit{Client: "c", Seq: 2, Time: 2, Spec: JobSpec{UID: 1000}}).Job
+	must(Start{Time: 3, Term: 1, Allocs: []Alloc{{ID: batch, Nodes: []int{0, 1}}, {ID: alloc, Nodes: []int{0}}}})
+	must(Timeout{Job: JobAttempt{ID: batch}, Time: 63})
+	must(CompleteAllocation{ID: alloc, Time: 63, UID: 1000, ExitCode: 2})
+
+	must(ProcEnded{Node: 1, Job: JobAttempt{ID: batch}, Time: 64, Signal: 15})
+	if j := m.Job(batch); j.ExitCode != 0 || j.Signal != 0 {
+		t.Errorf("the second node's end set %d:%d", j.ExitCode, j.Signal)
+	}
+	must(ProcEnded{Node: 0, Job: JobAttempt{ID: batch}, Time: 64, ExitCode: 3})
+	must(ProcEnded{Node: 0, Job: JobAttempt{ID: alloc}, Time: 64, Signal: 15})
+	if j := m.Job(batch); j.State != JobTimeout || j.ExitCode != 3 || j.Signal != 0 {
+		t.Errorf("timed-out job: %v %d:%d, want TIMEOUT 3:0", j.State, j.ExitCode, j.Signal)
+	}
+	if j := m.Job(alloc); j.ExitCode != 2 || j.Signal != 0 {
+		t.Errorf("allocation: %d:%d, want salloc's 2:0", j.ExitCode, j.Signal)
+	}
+}

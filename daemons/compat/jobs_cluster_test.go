@@ -262,16 +262,22 @@ func (j *jobsCluster) sbatch(t *testing.T, user string, args ...string) int {
 // the scontrol show job text.
 func (j *jobsCluster) waitState(t *testing.T, id int, states ...string) string {
 	t.Helper()
+	return j.waitShow(t, id, fmt.Sprintf("in %v", states), func(out string) bool {
+		return slices.ContainsFunc(states, func(s string) bool { return strings.Contains(out, "JobState="+s+" ") })
+	})
+}
+
+// waitShow polls `scontrol show job id` until ok accepts it, and returns it.
+func (j *jobsCluster) waitShow(t *testing.T, id int, what string, ok func(show string) bool) string {
+	t.Helper()
 	deadline := time.Now().Add(jobWait)
 	for {
 		out, _ := j.run("", "scontrol", "show", "job", strconv.Itoa(id))
-		for _, s := range states {
-			if strings.Contains(out, "JobState="+s+" ") {
-				return out
-			}
+		if ok(out) {
+			return out
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("job %d not in %v after %v:\n%s\n%s", id, states, jobWait, out, j.nodeLogTails())
+			t.Fatalf("job %d not %s after %v:\n%s\n%s", id, what, jobWait, out, j.nodeLogTails())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -80,6 +80,8 @@ func startTimeLimited(t *testing.T, j *jobsCluster) (int, func(t *testing.T)) {
 		}
 		// slurmstepd's line comes before the signal, so before the trap's.
 		checkEndNotice(t, out, id, " DUE TO TIME LIMIT", "got TERM\n")
+		// The script survived SIGTERM and died of KillWait's SIGKILL.
+		j.waitShow(t, id, "with exit code 0:9", func(show string) bool { return strings.Contains(show, " ExitCode=0:9\n") })
 	}
 }
 
@@ -245,6 +247,8 @@ func cancelKillsTree(t *testing.T, j *jobsCluster) {
 		t.Errorf("stdout of a cancelled job: %q", out)
 	}
 	checkEndNotice(t, errOut, id, "", "")
+	// As slurmctld shows it: the script's own end, killed by SIGTERM.
+	j.waitShow(t, id, "with exit code 0:15", func(show string) bool { return strings.Contains(show, " ExitCode=0:15\n") })
 }
 
 func processAlive(pid int) bool {
