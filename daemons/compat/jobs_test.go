@@ -74,14 +74,15 @@ func startTimeLimited(t *testing.T, j *jobsCluster) (int, func(t *testing.T)) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+		// The script survived SIGTERM and died of KillWait's SIGKILL. Its
+		// end is recorded after its supervisor closed the output.
+		j.waitShow(t, id, "with exit code 0:9", func(show string) bool { return strings.Contains(show, " ExitCode=0:9\n") })
 		out, _ := readOwned(t, filepath.Join(j.work, "tl.out"))
 		if !strings.Contains(out, "got TERM") {
 			t.Errorf("the script never saw SIGTERM: %q", out)
 		}
 		// slurmstepd's line comes before the signal, so before the trap's.
 		checkEndNotice(t, out, id, " DUE TO TIME LIMIT", "got TERM\n")
-		// The script survived SIGTERM and died of KillWait's SIGKILL.
-		j.waitShow(t, id, "with exit code 0:9", func(show string) bool { return strings.Contains(show, " ExitCode=0:9\n") })
 	}
 }
 
@@ -240,6 +241,9 @@ func cancelKillsTree(t *testing.T, j *jobsCluster) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// As slurmctld shows it: the script's own end, killed by SIGTERM. It
+	// is recorded after the supervisor closed the job's files.
+	j.waitShow(t, id, "with exit code 0:15", func(show string) bool { return strings.Contains(show, " ExitCode=0:15\n") })
 	// The reason goes to the job's stderr, as slurmstepd logs it there.
 	out, _ := readOwned(t, filepath.Join(j.work, "cancel.out"))
 	errOut, _ := readOwned(t, filepath.Join(j.work, "cancel.err"))
@@ -247,8 +251,6 @@ func cancelKillsTree(t *testing.T, j *jobsCluster) {
 		t.Errorf("stdout of a cancelled job: %q", out)
 	}
 	checkEndNotice(t, errOut, id, "", "")
-	// As slurmctld shows it: the script's own end, killed by SIGTERM.
-	j.waitShow(t, id, "with exit code 0:15", func(show string) bool { return strings.Contains(show, " ExitCode=0:15\n") })
 }
 
 func processAlive(pid int) bool {
